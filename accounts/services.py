@@ -1,0 +1,328 @@
+"""Account writes: workspaces, memberships, invitations, API keys, profile.
+
+Keyword-only, typed, named `<entity>_<action>`. Each sensitive change writes
+an audit entry. Role rules live here, not in views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import ROLE_RANK, ApiKey, Invitation, Membership, Role, User, Workspace
+from nexusone.api.authentication import hash_api_key
+from nexusone.audit import audit_record
+from nexusone.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from nexusone.tenancy import workspace_scope
+
+PROFILE_FIELDS = ("name", "preferred_language", "timezone")
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=False)[:48] or "workspace"
+    slug = base
+    while Workspace.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+@transaction.atomic
+def workspace_create(*, owner: User, name: str, is_personal: bool = False, request=None) -> Workspace:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(details={"name": [_("This field is required.")]})
+    workspace = Workspace.objects.create(name=name[:120], slug=_unique_slug(name), owner=owner, is_personal=is_personal)
+    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    audit_record(
+        action="accounts.workspace.created", request=request, user=owner, workspace=workspace, target=workspace
+    )
+    return workspace
+
+
+def workspace_create_personal(*, user: User, request=None) -> Workspace:
+    label = user.name or user.email.split("@")[0]
+    with translation.override(user.preferred_language):
+        name = _("%(name)s's workspace") % {"name": label}
+    return workspace_create(owner=user, name=name, is_personal=True, request=request)
+
+
+def workspace_rename(*, workspace: Workspace, name: str, actor: User, request=None) -> Workspace:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(details={"name": [_("This field is required.")]})
+    old = workspace.name
+    workspace.name = name[:120]
+    workspace.save(update_fields=["name", "updated_at"])
+    audit_record(
+        action="accounts.workspace.renamed",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=workspace,
+        metadata={"from": old, "to": workspace.name},
+    )
+    return workspace
+
+
+@transaction.atomic
+def workspace_delete(*, workspace: Workspace, actor: User, request=None) -> None:
+    if workspace.is_personal:
+        raise Conflict(
+            _("A personal workspace cannot be deleted; delete the account instead."), code="personal_workspace"
+        )
+    audit_record(
+        action="accounts.workspace.deleted",
+        request=request,
+        user=actor,
+        workspace=None,
+        metadata={"workspace_id": workspace.pk, "name": workspace.name},
+    )
+    workspace.delete()
+
+
+# --- Memberships ---------------------------------------------------------
+
+
+def _lock_membership(*, workspace: Workspace, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(workspace=workspace, pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def _owner_count(workspace: Workspace) -> int:
+    return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
+
+
+def _check_can_manage(*, actor_role: str, target_role: str, new_role: str | None = None) -> None:
+    """Admins manage members and viewers and may grant up to admin; only owners
+    touch owners or grant ownership."""
+    ceiling = ROLE_RANK[Role(actor_role)]
+    if ROLE_RANK[Role(target_role)] > ceiling or (new_role and ROLE_RANK[Role(new_role)] > ceiling):
+        raise PermissionDenied(_("You cannot change a member whose role is above yours."))
+    if actor_role != Role.OWNER and Role.OWNER in (target_role, new_role):
+        raise PermissionDenied(_("Only an owner can change ownership."))
+
+
+@transaction.atomic
+def membership_change_role(
+    *, workspace: Workspace, membership_id: int, role: str, actor: User, actor_role: str, request=None
+) -> Membership:
+    if role not in Role.values:
+        raise ValidationFailed(details={"role": [_("Choose one of: %s.") % ", ".join(Role.values)]})
+    membership = _lock_membership(workspace=workspace, membership_id=membership_id)
+    _check_can_manage(actor_role=actor_role, target_role=membership.role, new_role=role)
+    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) <= 1:
+        raise Conflict(_("A workspace needs at least one owner."), code="last_owner")
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        action="accounts.member.role_changed",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=membership,
+        metadata={"user": membership.user.email, "from": old, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, workspace: Workspace, membership_id: int, actor: User, actor_role: str, request=None) -> None:
+    membership = _lock_membership(workspace=workspace, membership_id=membership_id)
+    if membership.user_id != actor.pk:
+        _check_can_manage(actor_role=actor_role, target_role=membership.role)
+    if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
+        raise Conflict(_("A workspace needs at least one owner."), code="last_owner")
+    # A removed member's API keys stop working with their membership.
+    with workspace_scope(workspace):
+        ApiKey.objects.filter(created_by=membership.user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        action="accounts.member.removed",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=membership,
+        metadata={"user": membership.user.email, "role": membership.role},
+    )
+    membership.delete()
+
+
+# --- Invitations ---------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, workspace: Workspace, email: str, role: str, actor: User, actor_role: str, request=None
+) -> Invitation:
+    """Invite `email` with `role` and e-mail them an accept link. Requires the
+    workspace scope to be active."""
+    email = User.objects.normalize_email(email or "").strip().lower()
+    if role not in Role.values:
+        raise ValidationFailed(details={"role": [_("Choose one of: %s.") % ", ".join(Role.values)]})
+    _check_can_manage(actor_role=actor_role, target_role=Role.VIEWER, new_role=role)
+    if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
+        raise Conflict(_("This person is already a member."), code="already_member")
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                workspace=workspace, email=email, role=role, token_hash=_token_digest(token), invited_by=actor
+            )
+    except IntegrityError:
+        raise Conflict(_("An invitation to this address is already pending."), code="already_invited") from None
+    accept_url = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
+    invitee = User.objects.filter(email__iexact=email).first()
+    language = invitee.preferred_language if invitee else (actor.preferred_language or settings.LANGUAGE_CODE)
+    context = {"workspace": workspace, "inviter": actor, "accept_url": accept_url, "role": invitation.get_role_display}
+    transaction.on_commit(lambda: _send_invitation_mail(email, language, context))
+    audit_record(
+        action="accounts.invitation.created",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=invitation,
+        metadata={"email": email, "role": role},
+    )
+    invitation.accept_url = accept_url  # shown once to the inviter, like the e-mail
+    return invitation
+
+
+def _send_invitation_mail(email: str, language: str, context: dict) -> None:
+    # Outbound messages render in the recipient's language.
+    with translation.override(language):
+        context = {**context, "role": str(context["role"]())}
+        subject = _("You are invited to %(workspace)s on NexusOne") % {"workspace": context["workspace"].name}
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User, request=None) -> Invitation:
+    if invitation.status != Invitation.Status.PENDING:
+        raise Conflict(_("Only a pending invitation can be revoked."), code="not_pending")
+    invitation.status = Invitation.Status.REVOKED
+    invitation.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="accounts.invitation.revoked",
+        request=request,
+        user=actor,
+        workspace=invitation.workspace,
+        target=invitation,
+        metadata={"email": invitation.email},
+    )
+    return invitation
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    # The token identifies the tenant, so this lookup is deliberately unscoped.
+    invitation = Invitation.unscoped.select_related("workspace").filter(token_hash=_token_digest(token)).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        raise NotFound(_("This invitation is invalid or has expired."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User, request=None) -> Membership:
+    invitation = invitation_get_by_token(token=token)
+    invitation = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise NotFound(_("This invitation is invalid or has expired."))
+    if invitation.email.lower() != user.email.lower():
+        raise PermissionDenied(_("This invitation was sent to another e-mail address."))
+    membership, _created = Membership.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "accepted_at", "updated_at"])
+    audit_record(
+        action="accounts.member.joined",
+        request=request,
+        user=user,
+        workspace=invitation.workspace,
+        target=membership,
+        metadata={"role": membership.role, "via": "invitation"},
+    )
+    return membership
+
+
+# --- API keys ------------------------------------------------------------
+
+
+def api_key_create(
+    *, workspace: Workspace, name: str, role: str, actor: User, actor_role: str, request=None
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with its secret, which is never retrievable again."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(details={"name": [_("This field is required.")]})
+    role = role or Role.MEMBER
+    if role not in Role.values:
+        raise ValidationFailed(details={"role": [_("Choose one of: %s.") % ", ".join(Role.values)]})
+    if ROLE_RANK[Role(role)] > ROLE_RANK[Role(actor_role)]:
+        raise PermissionDenied(_("A key cannot have a role above yours."))
+    prefix, secret = ApiKey.generate_secret()
+    api_key = ApiKey.objects.create(
+        workspace=workspace,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=hash_api_key(secret),
+        role=role,
+        created_by=actor,
+    )
+    audit_record(
+        action="accounts.api_key.created",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=api_key,
+        metadata={"prefix": prefix, "role": role},
+    )
+    return api_key, secret
+
+
+def api_key_revoke(*, api_key: ApiKey, actor: User, request=None) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            action="accounts.api_key.revoked",
+            request=request,
+            user=actor,
+            workspace=api_key.workspace,
+            target=api_key,
+            metadata={"prefix": api_key.prefix},
+        )
+    return api_key
+
+
+# --- Profile -------------------------------------------------------------
+
+
+def user_update_profile(*, user: User, data: dict) -> User:
+    changed = [field for field in PROFILE_FIELDS if field in data and getattr(user, field) != data[field]]
+    for field in changed:
+        setattr(user, field, data[field])
+    if changed:
+        user.full_clean(exclude=["password", "email"])
+        user.save(update_fields=changed)
+    return user

@@ -1,0 +1,205 @@
+"""Account pages: dashboard, workspace settings, members, invitations, API
+keys, audit log, profile. Thin: form → service → redirect with a message."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from accounts import selectors, services
+from accounts.forms import ApiKeyForm, InvitationForm, MemberRoleForm, ProfileForm, WorkspaceForm
+from accounts.models import ApiKey, Invitation, Role
+from billing.selectors import workspace_billing_summary
+from nexusone.errors import ApplicationError
+from nexusone.pages import WorkspacePageMixin
+
+
+@login_required
+def dashboard_redirect(request):
+    membership = selectors.user_memberships(user=request.user).first()
+    if membership is None:
+        return redirect("workspace_new")
+    return redirect("workspace_dashboard", slug=membership.workspace.slug)
+
+
+class DashboardView(WorkspacePageMixin, TemplateView):
+    template_name = "accounts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["billing"] = workspace_billing_summary(workspace=self.workspace)
+        context["member_count"] = selectors.workspace_memberships(workspace=self.workspace).count()
+        context["recent_activity"] = selectors.workspace_audit_entries(workspace=self.workspace)[:8]
+        return context
+
+
+class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
+    template_name = "accounts/settings_workspace.html"
+    write_role = Role.ADMIN
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", WorkspaceForm(initial={"name": self.workspace.name}))
+        return context
+
+    def post(self, request, slug):
+        form = WorkspaceForm(request.POST)
+        if form.is_valid():
+            services.workspace_rename(
+                workspace=self.workspace, name=form.cleaned_data["name"], actor=request.user, request=request
+            )
+            messages.success(request, _("Workspace renamed."))
+            return redirect("workspace_settings", slug=slug)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class MembersView(WorkspacePageMixin, TemplateView):
+    """Members with their roles, pending invitations, and the invite form."""
+
+    template_name = "accounts/settings_members.html"
+    write_role = Role.VIEWER  # leaving is allowed to anyone; the service checks the rest
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = selectors.workspace_memberships(workspace=self.workspace)
+        context["invitations"] = Invitation.objects.filter(status=Invitation.Status.PENDING)
+        context.setdefault("invite_form", InvitationForm())
+        context["role_choices"] = Role.choices
+        return context
+
+    def post(self, request, slug):
+        action = request.POST.get("action")
+        try:
+            if action == "invite":
+                form = InvitationForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(invite_form=form))
+                invitation = services.invitation_create(
+                    workspace=self.workspace,
+                    actor=request.user,
+                    actor_role=self.membership.role,
+                    request=request,
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            elif action == "role":
+                form = MemberRoleForm(request.POST)
+                if form.is_valid():
+                    services.membership_change_role(
+                        workspace=self.workspace,
+                        membership_id=int(request.POST.get("membership", 0)),
+                        role=form.cleaned_data["role"],
+                        actor=request.user,
+                        actor_role=self.membership.role,
+                        request=request,
+                    )
+                    messages.success(request, _("Role updated."))
+            elif action == "remove":
+                services.membership_remove(
+                    workspace=self.workspace,
+                    membership_id=int(request.POST.get("membership", 0)),
+                    actor=request.user,
+                    actor_role=self.membership.role,
+                    request=request,
+                )
+                messages.success(request, _("Member removed."))
+            elif action == "revoke_invitation":
+                invitation = get_object_or_404(Invitation.objects.all(), pk=request.POST.get("invitation"))
+                services.invitation_revoke(invitation=invitation, actor=request.user, request=request)
+                messages.success(request, _("Invitation revoked."))
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("The request could not be processed.")))
+        return redirect("workspace_members", slug=slug)
+
+
+class ApiKeysView(WorkspacePageMixin, TemplateView):
+    template_name = "accounts/settings_api_keys.html"
+    required_role = Role.ADMIN
+    write_role = Role.ADMIN
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["api_keys"] = ApiKey.objects.select_related("created_by")
+        context.setdefault("form", ApiKeyForm())
+        return context
+
+    def post(self, request, slug):
+        if request.POST.get("action") == "revoke":
+            api_key = get_object_or_404(ApiKey.objects.all(), pk=request.POST.get("api_key"))
+            services.api_key_revoke(api_key=api_key, actor=request.user, request=request)
+            messages.success(request, _("API key revoked."))
+            return redirect("workspace_api_keys", slug=slug)
+        form = ApiKeyForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            api_key, secret = services.api_key_create(
+                workspace=self.workspace,
+                actor=request.user,
+                actor_role=self.membership.role,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("workspace_api_keys", slug=slug)
+        return self.render_to_response(self.get_context_data(new_key=secret, new_key_obj=api_key))
+
+
+class AuditLogView(WorkspacePageMixin, TemplateView):
+    template_name = "accounts/settings_audit.html"
+    required_role = Role.OWNER
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paginator = Paginator(selectors.workspace_audit_entries(workspace=self.workspace), 50)
+        context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
+        return context
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=request.user, data=form.cleaned_data)
+        messages.success(request, _("Profile saved."))
+        return redirect(
+            reverse("profile").replace(f"/{request.LANGUAGE_CODE}/", f"/{request.user.preferred_language}/", 1)
+        )
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def workspace_new(request):
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = services.workspace_create(owner=request.user, name=form.cleaned_data["name"], request=request)
+        messages.success(request, _("Workspace created."))
+        return redirect("workspace_dashboard", slug=workspace.slug)
+    return render(request, "accounts/workspace_new.html", {"form": form})
+
+
+@login_required
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_get_by_token(token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user, request=request)
+        except ApplicationError as exc:
+            return render(
+                request,
+                "accounts/invitation.html",
+                {"error": exc.message, "invitation": invitation},
+                status=exc.status_code,
+            )
+        messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": membership.workspace.name})
+        return redirect("workspace_dashboard", slug=membership.workspace.slug)
+    return render(request, "accounts/invitation.html", {"invitation": invitation})

@@ -1,0 +1,11 @@
+"""The API router: /api/v1/. Each app contributes its `api/urls.py`."""
+
+from django.urls import include, path, re_path
+
+from nexusone.api.exceptions import api_not_found
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("billing.api.urls")),
+    re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
+]

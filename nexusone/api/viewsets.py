@@ -1,0 +1,137 @@
+"""The tenant-scoped API base. Every workspace-owned endpoint inherits it.
+
+Contract:
+- The workspace is resolved once per request from, in order: the URL
+  (`workspace_pk` kwarg on nested workspace routes), the `X-Workspace` header
+  (id or slug), the API key's own workspace, or the user's personal workspace.
+- A workspace the caller does not belong to answers 404, exactly like a
+  missing one — no existence oracle.
+- Roles are checked by `WorkspaceRolePermission`: reads need `viewer`, writes
+  `member`, unless the view's `required_roles` says otherwise per action.
+- The workspace scope (nexusone.tenancy) is active for the whole handler, so
+  `Model.objects` only ever sees the caller's workspace. Subclasses implement
+  `safely_get_queryset(queryset)`; the base `get_queryset` is not overridable
+  in spirit — it starts from the scoped manager.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.views import APIView
+
+from accounts.models import Membership, Role, Workspace, role_at_least
+from nexusone.tenancy import activate_workspace, deactivate_workspace
+
+SAFE_METHODS = permissions.SAFE_METHODS
+
+
+def _workspace_filter(identifier: str) -> Q:
+    identifier = identifier.strip()
+    if identifier.isdigit():
+        return Q(pk=int(identifier))
+    return Q(slug=identifier)
+
+
+def resolve_workspace(request, identifier: str | None = None) -> tuple[Workspace, str]:
+    """Return (workspace, role) for the authenticated caller, or raise 404."""
+    cached = getattr(request, "_nexusone_workspace", None)
+    if cached is not None and identifier is None:
+        return cached
+    not_found = exceptions.NotFound(_("Workspace not found."))
+    identifier = identifier or request.headers.get("X-Workspace") or None
+    api_key = request.auth if request.auth.__class__.__name__ == "ApiKey" else None
+
+    if api_key is not None:
+        workspace = api_key.workspace
+        if (
+            identifier is not None
+            and not Workspace.objects.filter(_workspace_filter(identifier), pk=workspace.pk).exists()
+        ):
+            raise not_found
+        result = (workspace, api_key.role)
+    else:
+        memberships = Membership.objects.select_related("workspace").filter(
+            user=request.user, workspace__is_suspended=False
+        )
+        if identifier is not None:
+            membership = memberships.filter(
+                **{f"workspace__{k}": v for k, v in _workspace_filter(identifier).children}
+            ).first()
+        else:
+            membership = memberships.order_by("-workspace__is_personal", "created_at").first()
+        if membership is None:
+            raise not_found
+        result = (membership.workspace, membership.role)
+
+    request._nexusone_workspace = result
+    request.workspace, request.workspace_role = result
+    return result
+
+
+class WorkspaceRolePermission(permissions.BasePermission):
+    """Membership (else 404) and the minimum role for the action (else 403)."""
+
+    message = _("Your role in this workspace does not allow this action.")
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        identifier = view.kwargs.get(getattr(view, "workspace_url_kwarg", "") or "__none__")
+        _workspace, role = resolve_workspace(request, identifier)
+        return role_at_least(role, view.required_role(request))
+
+
+class WorkspaceScopedMixin:
+    """Resolve the workspace, check the role, and hold the tenant scope for the
+    whole request. Shared by viewsets and plain API views."""
+
+    permission_classes = [permissions.IsAuthenticated, WorkspaceRolePermission]
+    # action → minimum role; unspecified actions: reads viewer, writes member.
+    required_roles: dict[str, str] = {}
+    read_role: str = Role.VIEWER
+    write_role: str = Role.MEMBER
+    # Nested workspace routes name the URL kwarg holding the workspace id.
+    workspace_url_kwarg: str | None = None
+
+    def required_role(self, request) -> str:
+        action = getattr(self, "action", None) or request.method.lower()
+        if action in self.required_roles:
+            return self.required_roles[action]
+        return self.read_role if request.method in SAFE_METHODS else self.write_role
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._scope_token = activate_workspace(request.workspace)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_scope_token", None)
+        if token is not None:
+            deactivate_workspace(token)
+            self._scope_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.request.workspace
+
+
+class ScopedAPIView(WorkspaceScopedMixin, APIView):
+    """A non-model endpoint that acts inside the caller's workspace."""
+
+
+class ScopedViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
+    """Base for workspace-owned models: `model` + `safely_get_queryset`."""
+
+    model = None
+
+    def get_queryset(self) -> QuerySet:
+        if self.model is None:
+            raise AssertionError(f"{type(self).__name__} must set `model`.")
+        # `objects` is the scoped manager: filtered by the active workspace,
+        # and raising if none is active.
+        return self.safely_get_queryset(self.model.objects.all())
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset

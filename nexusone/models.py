@@ -1,0 +1,3 @@
+"""Platform models: the audit log and stored idempotent responses."""
+
+from nexusone.audit import AuditEntry  # noqa: F401
