@@ -326,3 +326,17 @@ def user_update_profile(*, user: User, data: dict) -> User:
         user.full_clean(exclude=["password", "email"])
         user.save(update_fields=changed)
     return user
+
+
+def workspace_set_suspended(*, workspace: Workspace, suspended: bool, actor: User, request=None) -> Workspace:
+    """Staff action: a suspended workspace answers 404 to its members."""
+    workspace.is_suspended = suspended
+    workspace.save(update_fields=["is_suspended", "updated_at"])
+    audit_record(
+        action="accounts.workspace.suspended" if suspended else "accounts.workspace.unsuspended",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=workspace,
+    )
+    return workspace

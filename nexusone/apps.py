@@ -8,3 +8,6 @@ class NexusOneConfig(AppConfig):
     label = "platform"
     verbose_name = "Platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from nexusone.api import schema  # noqa: F401  (registers the OpenAPI auth extensions)

@@ -332,13 +332,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"},
-        }
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "nexusone.settings.LANGUAGES",
+        "RoleEnum": "accounts.models.Role",
     },
-    "SECURITY": [{"jwtAuth": []}, {"apiKeyAuth": []}],
 }
 
 # --- Security -------------------------------------------------------------

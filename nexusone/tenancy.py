@@ -67,12 +67,36 @@ def deactivate_workspace(token) -> None:
     _active_workspace.reset(token)
 
 
+class _ScopeMissingQuerySet(models.QuerySet):
+    """What the scoped manager hands out when no workspace is active: an empty
+    queryset (so used as a subquery it matches nothing) that raises
+    `WorkspaceScopeMissing` the moment anything evaluates it. Building one is
+    allowed, because libraries introspect `Model._default_manager.all().query`
+    at import time (django-filter, drf-spectacular)."""
+
+    def _clone(self):
+        return self.__class__(model=self.model, query=self.query.chain(), using=self._db, hints=self._hints)
+
+    def _refuse(self, *args, **kwargs):
+        require_active_workspace()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    _fetch_all = count = exists = aggregate = update = delete = iterator = in_bulk = explain = _refuse
+    contains = _update = get_or_create = update_or_create = _refuse
+
+
 class WorkspaceScopedManager(models.Manager):
     """Default manager of workspace-owned models: filters by the active workspace."""
 
     def get_queryset(self) -> models.QuerySet:
-        workspace = require_active_workspace()
+        workspace = get_active_workspace()
+        if workspace is None:
+            return _ScopeMissingQuerySet(model=self.model, using=self._db, hints=self._hints).none()
         return super().get_queryset().filter(workspace_id=workspace.pk)
+
+    def none(self) -> models.QuerySet:
+        # An empty queryset can leak nothing, so it needs no scope.
+        return super().get_queryset().none()
 
 
 class WorkspaceOwned(models.Model):

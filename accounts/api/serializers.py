@@ -4,7 +4,7 @@ from rest_framework import serializers
 from accounts.models import TIMEZONE_CHOICES, ApiKey, Invitation, Membership, Role, User, Workspace
 from nexusone.audit import AuditEntry
 
-LANGUAGE_CHOICES = settings.LANGUAGE_CODES
+LANGUAGE_CHOICES = settings.LANGUAGES
 
 
 # --- Auth ---------------------------------------------------------------

@@ -59,3 +59,40 @@ def tenant_with_roles(label: str):
     for role in (Role.ADMIN, Role.MEMBER, Role.VIEWER):
         tenant.users[role.value] = add_member(workspace, role, email=f"{role.value}-{label.lower()}@example.test")
     return tenant
+
+
+def make_invitation(workspace: Workspace, email: str | None = None):
+    from accounts.models import Invitation
+    from accounts.services import _token_digest
+
+    email = email or f"invitee-{workspace.slug}@example.test"
+    return Invitation.unscoped.create(
+        workspace=workspace, email=email, role=Role.MEMBER, token_hash=_token_digest(f"token-{workspace.pk}-{email}")
+    )
+
+
+def make_api_key(workspace: Workspace, name: str | None = None):
+    from accounts.models import ApiKey
+    from nexusone.api.authentication import hash_api_key
+
+    prefix, secret = ApiKey.generate_secret()
+    return ApiKey.unscoped.create(
+        workspace=workspace,
+        name=name or f"key of {workspace.name}",
+        prefix=prefix,
+        key_hash=hash_api_key(secret),
+        created_by=workspace.owner,
+    )
+
+
+# model → callable(workspace) → a row owned by that workspace (used by the route walk)
+TENANT_FACTORIES = {}
+
+
+def _register():
+    from accounts.models import ApiKey, Invitation
+
+    TENANT_FACTORIES.update({Invitation: make_invitation, ApiKey: make_api_key})
+
+
+_register()

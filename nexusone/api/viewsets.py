@@ -129,6 +129,8 @@ class ScopedViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         if self.model is None:
             raise AssertionError(f"{type(self).__name__} must set `model`.")
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no scope
+            return self.model.unscoped.none()
         # `objects` is the scoped manager: filtered by the active workspace,
         # and raising if none is active.
         return self.safely_get_queryset(self.model.objects.all())
