@@ -89,9 +89,12 @@ def test_register_duplicate_email_is_400_and_creates_nothing(api_client):
 
 def test_register_error_messages_follow_accept_language(api_client):
     register(api_client)
-    response = register(APIClient(), HTTP_ACCEPT_LANGUAGE="es")
+    body = {"email": "new@example.test", "password": STRONG}
+    response = post(APIClient(), "/api/v1/auth/register", body, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 400
-    assert response.json()["error"]["message"] != "Some fields are invalid."
+    error = response.json()["error"]
+    assert error["message"] == "Algunos campos no son válidos."
+    assert "correo" in error["details"]["email"][0]
 
 
 # --- login, refresh, logout -------------------------------------------------
