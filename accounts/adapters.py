@@ -38,11 +38,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         return reverse("dashboard")
 
-    def login(self, request, user):
-        super().login(request, user)
-        if getattr(request, "allauth", None) is None or not hasattr(request.allauth, "headless"):
-            audit_record(action="accounts.user.signed_in", request=request, user=user, metadata={"via": "web"})
-
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):

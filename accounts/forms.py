@@ -1,14 +1,23 @@
+from __future__ import annotations
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIMEZONE_CHOICES, Role, User
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["name", "preferred_language", "timezone"]
-        widgets = {"timezone": forms.Select(choices=TIMEZONE_CHOICES)}
+class ProfileForm(forms.Form):
+    """A plain form (not a ModelForm) so the service, not the form, changes the user."""
+
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+
+    @classmethod
+    def for_user(cls, user: User, data=None) -> ProfileForm:
+        initial = {"name": user.name, "preferred_language": user.preferred_language, "timezone": user.timezone}
+        return cls(data, initial=initial)
 
 
 class WorkspaceForm(forms.Form):

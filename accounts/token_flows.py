@@ -30,7 +30,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from nexusone.audit import audit_record
 from nexusone.errors import ApplicationError, ValidationFailed
 
 
@@ -144,12 +143,6 @@ def login(*, request, email: str, password: str, otp: str | None = None) -> Toke
             if not request.user.is_authenticated:
                 raise AuthFailed(_("This account cannot sign in right now."), code="login_blocked")
         tokens = _issue_tokens(request)
-        audit_record(
-            action="accounts.user.signed_in",
-            request=request,
-            user=request.user,
-            metadata={"via": "api", "mfa": bool(otp)},
-        )
     return tokens
 
 

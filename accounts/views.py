@@ -164,7 +164,7 @@ class AuditLogView(WorkspacePageMixin, TemplateView):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm.for_user(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user, data=form.cleaned_data)
         messages.success(request, _("Profile saved."))

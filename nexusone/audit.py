@@ -13,6 +13,31 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Human labels for the dotted actions, shown to workspace owners. Apps add
+# theirs with `register_action_labels()`; an unknown action shows its code.
+ACTION_LABELS: dict[str, str] = {
+    "accounts.user.signed_up": _("Signed up"),
+    "accounts.user.signed_in": _("Signed in"),
+    "accounts.workspace.created": _("Workspace created"),
+    "accounts.workspace.renamed": _("Workspace renamed"),
+    "accounts.workspace.deleted": _("Workspace deleted"),
+    "accounts.workspace.suspended": _("Workspace suspended"),
+    "accounts.workspace.unsuspended": _("Workspace suspension lifted"),
+    "accounts.member.role_changed": _("Member role changed"),
+    "accounts.member.removed": _("Member removed"),
+    "accounts.member.joined": _("Member joined"),
+    "accounts.invitation.created": _("Invitation sent"),
+    "accounts.invitation.revoked": _("Invitation revoked"),
+    "accounts.api_key.created": _("API key created"),
+    "accounts.api_key.revoked": _("API key revoked"),
+    "accounts.mfa.changed": _("Two-factor authentication changed"),
+}
+
+
+def register_action_labels(labels: dict[str, str]) -> None:
+    ACTION_LABELS.update(labels)
 
 
 class AuditEntry(models.Model):
@@ -47,6 +72,10 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     @property
     def actor_label(self) -> str:

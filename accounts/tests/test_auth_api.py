@@ -104,6 +104,8 @@ def test_login_returns_token_pair_and_wrong_password_is_401(api_client):
     user = UserFactory()
     ok = login(api_client, user.email)
     assert ok.status_code == 200 and set(ok.json()) == {"access", "refresh"}
+    sign_in = AuditEntry.objects.get(action="accounts.user.signed_in", actor_user=user)
+    assert sign_in.metadata == {"via": "api"} and sign_in.ip_address == "127.0.0.1"
     bad = login(APIClient(), user.email, "wrong-password")
     assert bad.status_code == 401
     assert bad.json()["error"]["code"] == "invalid_credentials"
@@ -138,6 +140,19 @@ def _enable_totp(user) -> str:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def test_old_password_hashes_are_upgraded_to_argon2id_on_login(api_client, settings):
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = [h for h in settings.PASSWORD_HASHERS if "MD5" not in h]
+    user = UserFactory()
+    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    user.save()
+    assert login(api_client, user.email).status_code == 200
+    user.refresh_from_db()
+    algorithm, params = user.password.split("$")[0], user.password.split("$")[3]
+    assert algorithm == "argon2" and params == "m=19456,t=2,p=1"
 
 
 def _current_code(secret: str) -> str:
