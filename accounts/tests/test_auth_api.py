@@ -335,3 +335,12 @@ def test_api_key_role_cannot_exceed_the_creator(world):
 def test_members_cannot_manage_api_keys(world):
     assert world["A"].client("member").post("/api/v1/api-keys/", {"name": "k"}, format="json").status_code == 403
     assert world["A"].client("member").get("/api/v1/api-keys/").status_code == 403
+
+
+def test_guessing_mfa_codes_is_throttled():
+    user = UserFactory()
+    secret = _enable_totp(user)
+    wrong = "000000" if _current_code(secret) != "000000" else "111111"
+    statuses = [login(APIClient(), user.email, otp=wrong).status_code for _ in range(8)]
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+    assert login(APIClient(), user.email, otp=_current_code(secret)).status_code == 429

@@ -189,3 +189,33 @@ def test_every_page_route_sends_anonymous_visitors_to_login(world):
         assert "/accounts/login/" in response["Location"], url
         checked += 1
     assert checked >= 6
+
+
+def test_login_never_redirects_off_site():
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        client = Client()
+        response = client.post(f"/en/accounts/login/?next={target}", {"login": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        assert not response["Location"].startswith(("http", "//", "/\\")), (target, response["Location"])
+    switched = Client().post("/i18n/setlang/", {"language": "es", "next": "https://evil.example/"})
+    assert "evil.example" not in switched.get("Location", "")
+
+
+def test_password_reset_sends_a_link(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    response = Client().post("/en/accounts/password/reset/", {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_mfa_pages_are_reachable_when_signed_in(world):
+    client = signed_in(world["A"].users["member"])
+    assert client.get("/en/accounts/2fa/").status_code == 200
+    assert client.get("/en/accounts/2fa/totp/activate/").status_code in (200, 302)
