@@ -34,6 +34,8 @@ class Route:
     methods: tuple[str, ...]
     model: type | None
     params: tuple[str, ...]
+    # other URL parameters → the model they point at (the view's `url_models`)
+    url_models: tuple[tuple[str, type], ...] = ()
 
     @property
     def is_object_route(self) -> bool:
@@ -83,6 +85,7 @@ def api_routes() -> list[Route]:
                 methods=_methods(callback),
                 model=getattr(view_class, "model", None),
                 params=params,
+                url_models=tuple(getattr(view_class, "url_models", {}).items()),
             )
         )
     return routes
@@ -134,6 +137,11 @@ def url_values(route: Route, tenant) -> dict[str, object]:
             if route.model is None:
                 raise AssertionError(f"{route.name}: a detail route's view must declare `model`.")
             values[param] = instance_for(route.model, tenant).pk
+        elif param in dict(route.url_models):
+            values[param] = instance_for(dict(route.url_models)[param], tenant).pk
         else:
-            raise AssertionError(f"{route.name}: unknown URL parameter {param!r}; teach routewalk.py about it.")
+            raise AssertionError(
+                f"{route.name}: URL parameter {param!r} is unknown; declare `url_models = {{{param!r}: Model}}` "
+                "on the view so the route walk can fill it with another workspace's row."
+            )
     return values
