@@ -219,3 +219,15 @@ def test_mfa_pages_are_reachable_when_signed_in(world):
     client = signed_in(world["A"].users["member"])
     assert client.get("/en/accounts/2fa/").status_code == 200
     assert client.get("/en/accounts/2fa/totp/activate/").status_code in (200, 302)
+
+
+def test_oauth_callback_with_a_forged_state_signs_nobody_in(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "google": {"APPS": [{"client_id": "id", "secret": "s", "key": ""}], "SCOPE": ["email"]},
+    }
+    client = Client()
+    response = client.get("/en/accounts/google/login/callback/?state=forged&code=whatever")
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 401  # allauth's authentication error page
+    assert User.objects.count() == 0

@@ -108,3 +108,17 @@ def test_health_is_503_when_a_dependency_is_down(monkeypatch):
         "status": "error: ConnectionError",
         "ms": response.json()["checks"]["cache"]["ms"],
     }
+
+
+def test_production_logs_are_json_lines():
+    import json
+    import logging
+
+    from nexusone.logging import JsonFormatter
+
+    record = logging.LogRecord("nexusone.test", logging.WARNING, __file__, 1, "charged %s credits", (5,), None)
+    record.workspace_id = 7
+    line = JsonFormatter().format(record)
+    payload = json.loads(line)
+    assert payload["message"] == "charged 5 credits" and payload["level"] == "WARNING"
+    assert payload["workspace_id"] == 7 and payload["logger"] == "nexusone.test"
