@@ -122,3 +122,15 @@ def test_production_logs_are_json_lines():
     payload = json.loads(line)
     assert payload["message"] == "charged 5 credits" and payload["level"] == "WARNING"
     assert payload["workspace_id"] == 7 and payload["logger"] == "nexusone.test"
+
+
+def test_api_docs_and_schema_are_public_and_served_without_external_assets():
+    import re
+
+    client = APIClient()
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200 and "/api/v1/auth/login" in schema.content.decode()
+    html = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in html
+    external = [url for url in re.findall(r"""(?:src|href)=["']([^"']+)""", html) if url.startswith(("http", "//"))]
+    assert external == []
