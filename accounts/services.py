@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_RANK, ApiKey, Invitation, Membership, Role, User, Workspace
+from billing.services import billing_account_open
 from nexusone.api.authentication import hash_api_key
 from nexusone.audit import audit_record
 from nexusone.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -45,6 +46,7 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     audit_record(
         action="accounts.workspace.created", request=request, user=owner, workspace=workspace, target=workspace
     )
+    billing_account_open(workspace=workspace)  # the free plan and its first monthly credits
     return workspace
 
 

@@ -1,13 +1,81 @@
-"""Billing reads. Until plans land, every workspace is on the free plan."""
+"""Billing reads: plans, a workspace's account and ledger, rate limits.
+
+`plan_requests_per_minute` runs on every API request (the plan throttle), so
+it is cached and never writes. The other account reads open a missing
+account lazily (`billing_account_ensure`) so every workspace has one.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from billing.models import BillingAccount, CreditPack, LedgerEntry, ModuleCost, Plan
+from billing.services import RATE_LIMIT_CACHE_KEY, billing_account_ensure, plans_ensure_defaults
+
+RATE_LIMIT_CACHE_SECONDS = 300
+
+
+def payments_configured() -> bool:
+    """Stripe is usable: a secret key is set. Without it checkout, top-up and
+    the portal answer `payments_not_configured` and staff change plans in the admin."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def plan_list() -> QuerySet[Plan]:
+    if not Plan.objects.exists():
+        plans_ensure_defaults()
+    return Plan.objects.filter(is_active=True).order_by("sort_order", "id")
+
+
+def credit_pack_list() -> QuerySet[CreditPack]:
+    if not CreditPack.objects.exists():
+        plans_ensure_defaults()
+    return CreditPack.objects.filter(is_active=True).order_by("sort_order", "id")
+
+
+def module_labels() -> dict[str, str]:
+    """module key → label in the active language."""
+    return {cost.module: cost.label for cost in ModuleCost.objects.all()}
 
 
 def plan_requests_per_minute(*, workspace) -> int:
-    return settings.API_DEFAULT_REQUESTS_PER_MINUTE
+    """The workspace plan's API rate, cached per workspace (invalidated when
+    the plan changes; the TTL bounds staleness if an invalidation is lost)."""
+    key = RATE_LIMIT_CACHE_KEY.format(workspace_id=workspace.pk)
+    limit = cache.get(key)
+    if limit is None:
+        limit = (
+            BillingAccount.unscoped.filter(workspace_id=workspace.pk)
+            .values_list("plan__api_requests_per_minute", flat=True)
+            .first()
+        )
+        if limit is None:  # no account yet: it will open on the default plan
+            limit = Plan.objects.filter(is_default=True).values_list("api_requests_per_minute", flat=True).first()
+        limit = limit or settings.API_DEFAULT_REQUESTS_PER_MINUTE
+        cache.set(key, limit, RATE_LIMIT_CACHE_SECONDS)
+    return limit
+
+
+def billing_account_get(*, workspace) -> BillingAccount:
+    return billing_account_ensure(workspace=workspace)
 
 
 def workspace_billing_summary(*, workspace) -> dict:
-    return {"plan": "free", "credits": 0}
+    """Plan and credits for `/api/v1/me` and the dashboard."""
+    account = billing_account_get(workspace=workspace)
+    return {
+        "plan": account.plan.key,
+        "plan_name": account.plan.name,
+        "credits": account.balance,
+        "plan_credits": account.plan_credits,
+        "purchased_credits": account.purchased_credits,
+        "billing_status": account.status,
+        "period_end": account.current_period_end,
+    }
+
+
+def ledger_entries(*, workspace) -> QuerySet[LedgerEntry]:
+    """The workspace's ledger, newest first (needs the workspace scope)."""
+    return LedgerEntry.objects.filter(workspace_id=workspace.pk).order_by("-created_at", "-id")

@@ -7,6 +7,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin
 
 from nexusone.audit import AuditEntry
+from nexusone.idempotency import IdempotencyRecord
 
 
 class WorkspaceOwnedAdmin(ModelAdmin):
@@ -38,3 +39,14 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("action", "actor_user__email", "workspace__name", "target_repr", "target_id")
     list_select_related = ("actor_user", "workspace")
     date_hierarchy = "created_at"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "workspace", "key", "method", "path", "state", "response_status")
+    list_filter = ("state", "method")
+    search_fields = ("key", "path", "workspace__name")
+    list_select_related = ("workspace",)
+
+    def get_queryset(self, request):
+        return IdempotencyRecord.unscoped.select_related("workspace")

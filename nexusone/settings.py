@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "djstripe",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -150,6 +151,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs (the database scheduler installs these entries on start).
+CELERY_BEAT_SCHEDULE = {
+    "billing-renew-and-downgrade": {"task": "billing.tasks.billing_periods_tick", "schedule": 15 * 60},
+    "billing-release-stale-charges": {"task": "billing.tasks.charges_release_stale", "schedule": 5 * 60},
+    "billing-retry-stripe-events": {"task": "billing.tasks.stripe_events_retry", "schedule": 5 * 60},
+    "platform-purge-idempotency-records": {"task": "nexusone.idempotency.idempotency_purge", "schedule": 3600},
+    "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
+    "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -335,6 +345,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "nexusone.settings.LANGUAGES",
         "RoleEnum": "accounts.models.Role",
+        "ContentTypeEnum": "content.models.ContentType",
+        "WhatsAppBroadcastStatusEnum": "whatsapp.models.Broadcast.Status",
+        "WhatsAppMessageStatusEnum": "whatsapp.models.Message.Status",
+        "WhatsAppTemplateStatusEnum": "whatsapp.models.MessageTemplate.Status",
+        # several components now have a "status" enum: name the invitation's explicitly
+        "InvitationStatusEnum": "accounts.models.Invitation.Status",
     },
 }
 
@@ -361,13 +377,39 @@ if not DEBUG:
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+# Seconds one AI request may take, and retries of 429/5xx answers (content.gateway).
+OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=60.0)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_HOST = env("STRIPE_API_HOST", default="https://api.stripe.com")
+# dj-stripe warns (djstripe.W002) whenever STRIPE_API_HOST exists with DEBUG=0, so it is only
+# defined when set; billing.stripe_gateway falls back to Stripe's own host.
+if env("STRIPE_API_HOST", default=""):
+    STRIPE_API_HOST = env("STRIPE_API_HOST")
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# Billing: days a past_due workspace keeps its paid plan before falling to free, and how long
+# a charge may stay reserved before the reaper refunds it (long jobs pass their own hold).
+BILLING_GRACE_PERIOD_DAYS = env.int("BILLING_GRACE_PERIOD_DAYS", default=7)
+BILLING_CHARGE_HOLD_SECONDS = env.int("BILLING_CHARGE_HOLD_SECONDS", default=15 * 60)
 WHATSAPP_GRAPH_URL = env("WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v21.0")
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")
+# WhatsApp sending (whatsapp/services/sending.py): per-number rate shared by all workers, recipients per
+# batch (one task and one charge each), sender threads per task, attempts on retryable errors, backoff base,
+# HTTP timeout, when a send stuck in "sending" is failed and refunded, when a batch charge is committed
+# (later failures are not refunded), and the largest broadcast.
+WHATSAPP_RATE_LIMIT_PER_SECOND = env.int("WHATSAPP_RATE_LIMIT_PER_SECOND", default=80)
+WHATSAPP_BATCH_SIZE = env.int("WHATSAPP_BATCH_SIZE", default=500)
+WHATSAPP_SEND_CONCURRENCY = env.int("WHATSAPP_SEND_CONCURRENCY", default=8)
+WHATSAPP_SEND_MAX_ATTEMPTS = env.int("WHATSAPP_SEND_MAX_ATTEMPTS", default=5)
+WHATSAPP_RETRY_BASE_DELAY_SECONDS = env.float("WHATSAPP_RETRY_BASE_DELAY_SECONDS", default=1.0)
+WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10.0)
+WHATSAPP_SENDING_STALE_SECONDS = env.int("WHATSAPP_SENDING_STALE_SECONDS", default=600)
+WHATSAPP_CHARGE_SETTLE_HOURS = env.float("WHATSAPP_CHARGE_SETTLE_HOURS", default=24.0)
+WHATSAPP_MAX_RECIPIENTS = env.int("WHATSAPP_MAX_RECIPIENTS", default=100_000)
 META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
 DID_API_KEY = env("DID_API_KEY", default="")
 DID_BASE_URL = env("DID_BASE_URL", default="https://api.d-id.com")

@@ -7,8 +7,10 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from billing.webhooks import stripe_webhook
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
+from whatsapp.webhooks import whatsapp_webhook
 
 # Staff sign in through allauth like everyone else: its rate limits and MFA apply.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -24,6 +26,9 @@ urlpatterns = [
         name="api-docs",
     ),
     re_path(r"^api/.*$", api_not_found),
+    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
+    path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
+    path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(settings.ADMIN_URL, admin.site.urls),
@@ -33,6 +38,10 @@ urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("content.urls")),
+    path("", include("billing.urls")),
+    path("", include("whatsapp.urls")),
+    path("w/<slug:slug>/crm/", include("crm.urls")),
     prefix_default_language=True,
 )
 

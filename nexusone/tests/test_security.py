@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey, Membership, User, Workspace
 from nexusone.tests.routewalk import api_routes, instance_for, url_values
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unthrottled")]
 
 ROOT = Path(settings.BASE_DIR)
 PROTECTED = {
@@ -114,7 +114,8 @@ def test_no_response_exposes_secrets(world):
             continue
         url = route.url(url_values(route, a)) if route.params else route.url({})
         response = owner.get(url)
-        assert response.status_code == 200, (route.name, response.status_code)
+        # 409 is a legitimate state answer (e.g. payments not configured); errors are checked too
+        assert response.status_code in (200, 409), (route.name, response.status_code)
         body = response.content.decode()
         for pattern in DENYLIST_PATTERNS:
             assert not pattern.search(body), (route.name, pattern.pattern)

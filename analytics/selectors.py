@@ -1,0 +1,91 @@
+"""Usage reads for the dashboards and the usage API.
+
+Days are the active time zone's calendar days (the user's, set by the
+middleware), so "today" in Tel Aviv is not cut at UTC midnight. Credits count
+successful (charged and kept) events only; refunded attempts show as failed.
+The queries use the (workspace, created_at) index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from analytics.models import UsageEvent
+
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UsageRange:
+    date_from: date
+    date_to: date
+    start: datetime  # inclusive
+    end: datetime  # exclusive
+    tz: tzinfo
+
+    @property
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
+
+
+def usage_range(
+    *, date_from: date | None = None, date_to: date | None = None, days: int = DEFAULT_RANGE_DAYS
+) -> UsageRange:
+    """The inclusive date range, defaulting to the last `days` days up to today."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    date_to = date_to or today
+    date_from = date_from or date_to - timedelta(days=days - 1)
+    # One open bound beyond the other or too far away is clamped, not an error.
+    date_from = min(date_from, date_to)
+    date_from = max(date_from, date_to - timedelta(days=MAX_RANGE_DAYS - 1))
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    return UsageRange(date_from=date_from, date_to=date_to, start=start, end=end, tz=tz)
+
+
+def usage_events(*, workspace, period: UsageRange, module: str | None = None) -> QuerySet[UsageEvent]:
+    """The workspace's events in the range, newest first (needs the workspace scope)."""
+    events = UsageEvent.objects.filter(
+        workspace_id=workspace.pk, created_at__gte=period.start, created_at__lt=period.end
+    )
+    if module:
+        events = events.filter(module=module)
+    return events.order_by("-created_at", "-id")
+
+
+def usage_daily(*, workspace, period: UsageRange, module: str | None = None) -> list[dict]:
+    """[{date, module, credits, events, failed}] per day and module, oldest first."""
+    rows = (
+        usage_events(workspace=workspace, period=period, module=module)
+        .order_by()
+        .annotate(day=TruncDate("created_at", tzinfo=period.tz))
+        .values("day", "module")
+        .annotate(
+            credits=Coalesce(Sum("credits", filter=Q(success=True)), 0),
+            events=Count("id"),
+            failed=Count("id", filter=Q(success=False)),
+        )
+        .order_by("day", "module")
+    )
+    return [
+        {"date": row["day"], "module": row["module"], "credits": row["credits"], "events": row["events"],
+         "failed": row["failed"]}
+        for row in rows
+    ]  # fmt: skip
+
+
+def usage_by_module(daily: list[dict]) -> list[dict]:
+    """Totals per module from `usage_daily` rows, largest first."""
+    totals: dict[str, dict] = {}
+    for row in daily:
+        total = totals.setdefault(row["module"], {"module": row["module"], "credits": 0, "events": 0, "failed": 0})
+        for field in ("credits", "events", "failed"):
+            total[field] += row[field]
+    return sorted(totals.values(), key=lambda t: (-t["credits"], t["module"]))

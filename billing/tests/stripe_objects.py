@@ -1,0 +1,123 @@
+"""Stripe objects as the API documents them (current shape; `legacy=True`
+gives the pre-2025 shape), for webhook payloads and the API double."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from djstripe.models import Price, Product
+
+from billing.models import CreditPack, Plan
+
+DAY = 86400
+
+
+def link_prices() -> dict[str, str]:
+    """Give the paid plans a dj-stripe Price (as `billing_sync_stripe` would)."""
+    ids = {}
+    for plan in Plan.objects.filter(price__gt=0):
+        product, _ = Product.objects.get_or_create(id=f"nexusone_plan_{plan.key}", defaults={"name": plan.key})
+        price, _ = Price.objects.get_or_create(
+            id=f"price_{plan.key}", defaults={"product": product, "active": True, "currency": "usd"}
+        )
+        Plan.objects.filter(pk=plan.pk).update(stripe_price=price)
+        ids[plan.key] = price.id
+    for pack in CreditPack.objects.all():
+        product, _ = Product.objects.get_or_create(id=f"nexusone_pack_{pack.key}", defaults={"name": pack.key})
+        price, _ = Price.objects.get_or_create(
+            id=f"price_pack_{pack.key}", defaults={"product": product, "active": True, "currency": "usd"}
+        )
+        CreditPack.objects.filter(pk=pack.pk).update(stripe_price=price)
+    return ids
+
+
+def event(kind: str, obj: dict, *, event_id: str | None = None, created: int | None = None) -> dict:
+    return {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2026-08-26.dahlia",
+        "created": created or int(time.time()),
+        "livemode": False,
+        "type": kind,
+        "data": {"object": obj},
+    }
+
+
+def subscription(
+    sub_id: str,
+    customer: str,
+    status: str,
+    price: str,
+    *,
+    start: int | None = None,
+    cancel_at_period_end: bool = False,
+    metadata: dict | None = None,
+    legacy: bool = False,
+) -> dict:
+    start = start or int(time.time()) - 60
+    end = start + 30 * DAY
+    item = {"id": f"si_{sub_id}", "object": "subscription_item", "price": {"id": price, "object": "price"}}
+    data = {
+        "id": sub_id,
+        "object": "subscription",
+        "customer": customer,
+        "status": status,
+        "cancel_at_period_end": cancel_at_period_end,
+        "metadata": metadata or {},
+        "items": {"object": "list", "data": [item]},
+    }
+    if legacy:
+        data.update(current_period_start=start, current_period_end=end)
+    else:
+        item.update(current_period_start=start, current_period_end=end)
+    return data
+
+
+def invoice(
+    invoice_id: str,
+    customer: str,
+    sub_id: str,
+    price: str,
+    *,
+    start: int | None = None,
+    status: str = "paid",
+    legacy: bool = False,
+) -> dict:
+    start = start or int(time.time()) - 60
+    line = {"id": f"il_{invoice_id}", "object": "line_item", "period": {"start": start, "end": start + 30 * DAY}}
+    data = {
+        "id": invoice_id,
+        "object": "invoice",
+        "customer": customer,
+        "status": status,
+        "billing_reason": "subscription_create",
+        # the invoice's own period is the *previous* one for subscriptions; never used
+        "period_start": start - 30 * DAY,
+        "period_end": start,
+        "lines": {"object": "list", "data": [line]},
+    }
+    if legacy:
+        data["subscription"] = sub_id
+        line["price"] = {"id": price, "object": "price"}
+    else:
+        data["parent"] = {"type": "subscription_details", "subscription_details": {"subscription": sub_id}}
+        line["pricing"] = {"type": "price_details", "price_details": {"price": price, "product": "prod"}}
+    return data
+
+
+def checkout_session(
+    session_id: str, workspace_id: int, customer: str, *, mode: str, paid: bool = True, **metadata
+) -> dict:
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "mode": mode,
+        "status": "complete" if paid else "open",
+        "payment_status": "paid" if paid else "unpaid",
+        "client_reference_id": str(workspace_id),
+        "customer": customer,
+        "subscription": metadata.pop("subscription", None),
+        "metadata": {"workspace_id": str(workspace_id), **metadata},
+        "url": f"https://checkout.stripe.test/c/{session_id}",
+    }

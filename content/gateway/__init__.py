@@ -1,0 +1,136 @@
+"""The one text-generation gateway. Every module that needs AI text calls
+`generate_text()`; no app talks to a provider directly.
+
+    result = generate_text(
+        task="content.generate", template="content/email", language="he",
+        variables={"prompt": "…", "tone": "friendly", "length": "short", "type": "email"},
+        max_tokens=400,
+    )
+    result.text, result.provider, result.usage.total_tokens
+
+- The provider is chosen per call: an override set with `use_provider()`
+  (tests, future per-workspace keys), else OpenAI when `OPENAI_API_KEY` is
+  set, else the offline provider. `OPENAI_BASE_URL` points the OpenAI
+  provider at any compatible server.
+- `template` names a prompt file (see `content.gateway.prompts`), rendered
+  with `variables`; callers with a conversation (agents) pass `messages`.
+- Failures raise `ProviderError` (502) / `ProviderTimeout` (504) and nothing
+  else, so a caller inside the charge door gets its refund.
+- `parse_json_object()` turns a structured answer into a dict or raises
+  `ProviderError("malformed_response")`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+
+from content.gateway.base import Message, TextProvider, TextRequest, TextResult, Usage
+from content.gateway.offline import OfflineProvider
+from content.gateway.prompts import PROMPT_VERSION, build_messages
+from nexusone.errors import ProviderError
+
+__all__ = [
+    "Message",
+    "TextProvider",
+    "TextRequest",
+    "TextResult",
+    "Usage",
+    "generate_text",
+    "get_provider",
+    "parse_json_object",
+    "use_provider",
+]
+
+_override: ContextVar[TextProvider | None] = ContextVar("content_gateway_provider", default=None)
+
+
+@lru_cache(maxsize=4)
+def _openai_provider(api_key: str, base_url: str, model: str, timeout: float, max_retries: int) -> TextProvider:
+    # Cached so the SDK's connection pool is reused across requests.
+    from content.gateway.openai import OpenAIProvider
+
+    return OpenAIProvider(api_key=api_key, base_url=base_url, model=model, timeout=timeout, max_retries=max_retries)
+
+
+def get_provider() -> TextProvider:
+    override = _override.get()
+    if override is not None:
+        return override
+    if settings.OPENAI_API_KEY:
+        return _openai_provider(
+            settings.OPENAI_API_KEY,
+            settings.OPENAI_BASE_URL,
+            settings.OPENAI_MODEL,
+            float(getattr(settings, "OPENAI_TIMEOUT_SECONDS", 60)),
+            int(getattr(settings, "OPENAI_MAX_RETRIES", 2)),
+        )
+    return OfflineProvider()
+
+
+@contextlib.contextmanager
+def use_provider(provider: TextProvider) -> Iterator[TextProvider]:
+    """Route every `generate_text()` in this block (this thread/context) to `provider`."""
+    token = _override.set(provider)
+    try:
+        yield provider
+    finally:
+        _override.reset(token)
+
+
+def generate_text(
+    *,
+    task: str,
+    language: str,
+    variables: dict[str, Any] | None = None,
+    template: str | None = None,
+    messages: Sequence[Message] | None = None,
+    max_tokens: int = 800,
+    temperature: float = 0.7,
+    json_output: bool = False,
+    provider: TextProvider | None = None,
+) -> TextResult:
+    """Generate text for `task` in `language`. Exactly one of `template` /
+    `messages` gives the prompt. Raises ProviderError / ProviderTimeout."""
+    if (template is None) == (messages is None):
+        raise ValueError("Pass exactly one of `template` or `messages`.")
+    variables = dict(variables or {})
+    if template is not None:
+        messages = build_messages(template, variables, language=language)
+    request = TextRequest(
+        task=task,
+        language=language,
+        messages=tuple(messages or ()),
+        variables=variables,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        json_output=json_output,
+        prompt_version=PROMPT_VERSION if template is not None else "",
+    )
+    return (provider or get_provider()).complete(request)
+
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
+
+
+def parse_json_object(text: str, *, provider: str = "") -> dict:
+    """The JSON object in a model's answer (tolerating ``` fences and prose
+    around it), or ProviderError with reason `malformed_response`."""
+    candidate = _FENCE.sub("", (text or "").strip())
+    start, end = candidate.find("{"), candidate.rfind("}")
+    try:
+        if start == -1 or end <= start:
+            raise ValueError("no JSON object")
+        value = json.loads(candidate[start : end + 1])
+    except ValueError as exc:
+        raise ProviderError(details={"provider": provider, "reason": "malformed_response"}) from exc
+    if not isinstance(value, dict):
+        raise ProviderError(details={"provider": provider, "reason": "malformed_response"})
+    return value

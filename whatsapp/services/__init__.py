@@ -1,0 +1,1 @@
+"""WhatsApp writes, one module per area (see each module's docstring)."""

@@ -1,0 +1,202 @@
+"""Connected numbers and their templates.
+
+- `account_connect`: the plan's WhatsApp-number quota is checked under the
+  billing account lock (two concurrent connects cannot both pass); with an
+  access token the number is verified against the Cloud API first (a wrong
+  token or id is a 400 and nothing is stored); without one it runs on the
+  sandbox. The token is encrypted at rest (`nexusone.crypto`), bound to the
+  workspace; only its last 4 characters are ever shown. Templates are synced
+  after commit.
+- `account_update`: name, rate, bot switch, or a new token (verified the same way).
+- `account_delete`: cancels the number's active broadcasts (refunding what was
+  not sent) and removes the number; its history stays.
+- `templates_sync`: upsert Meta's templates by (name, language); templates
+  Meta no longer lists are marked deleted. `template_status_update` applies a
+  `message_template_status_update` webhook.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.quotas import quota_check_whatsapp_numbers, quota_lock
+from nexusone.audit import audit_record
+from nexusone.crypto import last4
+from nexusone.errors import Conflict, ProviderError, ValidationFailed
+from whatsapp.models import Broadcast, MessageTemplate, WhatsAppAccount
+from whatsapp.providers import ProviderFailure, provider_for
+from whatsapp.providers.base import PhoneNumberInfo
+from whatsapp.providers.cloud_api import CloudApiProvider
+
+
+def _verify(*, phone_number_id: str, waba_id: str, access_token: str) -> PhoneNumberInfo:
+    provider = CloudApiProvider(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
+    try:
+        return provider.phone_number_info()
+    except ProviderFailure as failure:
+        if failure.reason in ("token_expired", "permission_denied"):
+            raise ValidationFailed(
+                details={"access_token": [_("Meta refused this access token for this number.")]}
+            ) from failure
+        if failure.reason == "invalid_request":
+            raise ValidationFailed(
+                details={"phone_number_id": [_("Meta does not know this phone number ID.")]}
+            ) from failure
+        raise ProviderError(_("WhatsApp could not be reached to verify the number. Try again.")) from failure
+
+
+def account_connect(
+    *,
+    workspace,
+    user,
+    phone_number_id: str,
+    waba_id: str,
+    access_token: str = "",
+    display_phone_number: str = "",
+    name: str = "",
+    request=None,
+) -> WhatsAppAccount:
+    info = PhoneNumberInfo(display_phone_number=display_phone_number)
+    if access_token:
+        info = _verify(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
+    with transaction.atomic():
+        quota_lock(workspace=workspace)
+        quota_check_whatsapp_numbers(workspace=workspace, used=lambda: WhatsAppAccount.objects.count())
+        if WhatsAppAccount.unscoped.filter(phone_number_id=phone_number_id).exists():
+            raise Conflict(_("This phone number is already connected to a workspace."), code="already_connected")
+        account = WhatsAppAccount(
+            name=name,
+            waba_id=waba_id,
+            phone_number_id=phone_number_id,
+            display_phone_number=info.display_phone_number or display_phone_number,
+            verified_name=info.verified_name,
+            quality_rating=info.quality_rating,
+            access_token=access_token,
+            access_token_last4=last4(access_token),
+        )
+        account.save()
+        audit_record(
+            action="whatsapp.account.connected",
+            request=request,
+            user=user if request is None else None,
+            workspace=workspace,
+            target=account,
+            metadata={"phone_number_id": phone_number_id, "sandbox": not access_token},
+        )
+        from whatsapp.tasks import enqueue, templates_sync_task
+
+        enqueue(templates_sync_task, workspace_id=workspace.pk, account_id=account.pk)
+    return account
+
+
+def account_update(*, workspace, account: WhatsAppAccount, data: dict, user=None, request=None) -> WhatsAppAccount:
+    fields = []
+    for name in ("name", "messages_per_second", "bot_enabled", "display_phone_number"):
+        if name in data:
+            setattr(account, name, data[name])
+            fields.append(name)
+    token_changed = "access_token" in data
+    if token_changed:
+        token = data["access_token"] or ""
+        if token:
+            info = _verify(phone_number_id=account.phone_number_id, waba_id=account.waba_id, access_token=token)
+            account.display_phone_number = info.display_phone_number or account.display_phone_number
+            account.verified_name = info.verified_name or account.verified_name
+            fields += ["display_phone_number", "verified_name"]
+        account.access_token, account.access_token_last4, account.last_error = token, last4(token), ""
+        fields += ["access_token", "access_token_last4", "last_error"]
+    if fields:
+        account.save(update_fields=[*set(fields), "updated_at"])
+    if token_changed:
+        audit_record(
+            action="whatsapp.account.token_changed",
+            request=request,
+            user=user if request is None else None,
+            workspace=workspace,
+            target=account,
+            metadata={"sandbox": not data["access_token"]},
+        )
+    return account
+
+
+def account_delete(*, workspace, account: WhatsAppAccount, user=None, request=None) -> None:
+    from whatsapp.services.broadcasts import broadcast_cancel
+
+    for broadcast in Broadcast.objects.filter(account=account, status__in=Broadcast.ACTIVE):
+        try:
+            broadcast_cancel(broadcast=broadcast, user=user, request=request)
+        except Conflict:
+            continue  # finished meanwhile
+    audit_record(
+        action="whatsapp.account.removed",
+        request=request,
+        user=user if request is None else None,
+        workspace=workspace,
+        target=account,
+        metadata={"phone_number_id": account.phone_number_id},
+    )
+    account.delete()
+
+
+def templates_sync(*, account: WhatsAppAccount) -> dict[str, int]:
+    """Fetch the templates from Meta (or the sandbox) and store them."""
+    try:
+        templates = provider_for(account).list_templates()
+    except ProviderFailure as failure:
+        WhatsAppAccount.objects.filter(pk=account.pk).update(last_error=f"{failure.reason}: {failure.message}"[:255])
+        raise ProviderError(
+            _("The templates could not be fetched from WhatsApp (%(reason)s).") % {"reason": failure.reason}
+        ) from failure
+    now = timezone.now()
+    seen, created, updated = set(), 0, 0
+    known_statuses = set(MessageTemplate.Status.values)
+    with transaction.atomic():
+        for info in templates:
+            if not info.name or not info.language:
+                continue
+            seen.add((info.name, info.language))
+            _template, was_created = MessageTemplate.objects.update_or_create(
+                account=account,
+                name=info.name[:512],
+                language=info.language[:16],
+                defaults={
+                    "external_id": info.external_id[:64],
+                    "category": info.category[:32],
+                    "status": info.status if info.status in known_statuses else MessageTemplate.Status.UNKNOWN,
+                    "components": info.components,
+                    "rejected_reason": info.rejected_reason if info.rejected_reason.upper() != "NONE" else "",
+                    "synced_at": now,
+                },
+            )
+            created += was_created
+            updated += not was_created
+        gone = [t.pk for t in MessageTemplate.objects.filter(account=account) if (t.name, t.language) not in seen]
+        deleted = MessageTemplate.objects.filter(pk__in=gone).update(
+            status=MessageTemplate.Status.DELETED, synced_at=now
+        )
+        WhatsAppAccount.objects.filter(pk=account.pk).update(templates_synced_at=now, last_error="")
+    return {"created": created, "updated": updated, "deleted": deleted}
+
+
+def template_status_update(*, accounts, value: dict) -> int:
+    """A `message_template_status_update` webhook value: {"event", "message_template_id",
+    "message_template_name", "message_template_language", "reason"}."""
+    status = str(value.get("event", "")).upper()
+    if status not in MessageTemplate.Status.values:
+        return 0
+    reason = str(value.get("reason") or "")
+    changed = 0
+    for account in accounts:
+        templates = MessageTemplate.objects.filter(account=account)
+        external_id = str(value.get("message_template_id", ""))
+        match = templates.filter(external_id=external_id) if external_id else templates.none()
+        if not match.exists():
+            match = templates.filter(
+                name=value.get("message_template_name", ""), language=value.get("message_template_language", "")
+            )
+        changed += match.update(
+            status=status, rejected_reason="" if reason.upper() == "NONE" else reason[:255], synced_at=timezone.now()
+        )
+    return changed
