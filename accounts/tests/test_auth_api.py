@@ -344,3 +344,16 @@ def test_guessing_mfa_codes_is_throttled():
     statuses = [login(APIClient(), user.email, otp=wrong).status_code for _ in range(8)]
     assert statuses[0] == 401 and statuses[-1] == 429, statuses
     assert login(APIClient(), user.email, otp=_current_code(secret)).status_code == 429
+
+
+def test_signup_bots_are_rate_limited_per_address(settings):
+    """T24: 100 sign-ups from one address; allauth's `signup` limit (20/m/ip)
+    stops them even with our own per-address auth limit lifted."""
+    settings.AUTH_API_RATE = "1000/m"
+    statuses = [
+        post(APIClient(), "/api/v1/auth/register", {"email": f"bot{i}@example.test", "password": STRONG}).status_code
+        for i in range(30)
+    ]
+    assert statuses[:20] == [201] * 20
+    assert set(statuses[20:]) == {429}
+    assert User.objects.filter(email__startswith="bot").count() == 20
