@@ -39,7 +39,14 @@ from content import gateway, leads
 from content.gateway.offline import landing_sections
 from content.models import Goal, LandingPage, LandingPageSubmission, Theme
 from content.sections import coerce_ai_sections, merge_sections, validate_sections
-from content.services import LANGUAGES, _require_choice, _require_text, _user_or_none, charged_run
+from content.services import (
+    LANGUAGES,
+    _require_choice,
+    _require_text,
+    _user_or_none,
+    charged_run,
+    generation_provenance,
+)
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ValidationFailed
 
@@ -139,15 +146,7 @@ def landing_page_create(
                 theme=theme,
                 sections=sections,
                 slug=_new_slug(values["title"]),
-                provider=result.provider,
-                model=result.model[:100],
-                prompt_version=result.prompt_version,
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                finish_reason=result.finish_reason,
-                credits_charged=handle.credits,
-                charge_id=handle.id,
-                idempotency_key=idempotency_key or "",
+                **generation_provenance(result=result, handle=handle, idempotency_key=idempotency_key),
                 **values,
             )
 

@@ -107,6 +107,22 @@ def _record_result(handle: ChargeHandle, result: gateway.TextResult) -> None:
     handle.metadata.update(result.metadata())
 
 
+def generation_provenance(*, result: gateway.TextResult, handle: ChargeHandle, idempotency_key: str | None) -> dict:
+    """The fields every charged AI output records: who answered, with which
+    prompt and tokens, and which charge paid for it."""
+    return {
+        "provider": result.provider,
+        "model": result.model[:100],
+        "prompt_version": result.prompt_version,
+        "prompt_tokens": result.usage.prompt_tokens,
+        "completion_tokens": result.usage.completion_tokens,
+        "finish_reason": result.finish_reason,
+        "credits_charged": handle.credits,
+        "charge_id": handle.id,
+        "idempotency_key": idempotency_key or "",
+    }
+
+
 def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
@@ -158,15 +174,7 @@ def content_generate(
             length=length,
             prompt=prompt,
             text=result.text[:MAX_TEXT],
-            provider=result.provider,
-            model=result.model[:100],
-            prompt_version=result.prompt_version,
-            prompt_tokens=result.usage.prompt_tokens,
-            completion_tokens=result.usage.completion_tokens,
-            finish_reason=result.finish_reason,
-            credits_charged=handle.credits,
-            charge_id=handle.id,
-            idempotency_key=idempotency_key or "",
+            **generation_provenance(result=result, handle=handle, idempotency_key=idempotency_key),
         )
 
     return charged_run(
@@ -298,15 +306,7 @@ def ideas_generate(
             budget=budget,
             language=language,
             ideas=ideas,
-            provider=result.provider,
-            model=result.model[:100],
-            prompt_version=result.prompt_version,
-            prompt_tokens=result.usage.prompt_tokens,
-            completion_tokens=result.usage.completion_tokens,
-            finish_reason=result.finish_reason,
-            credits_charged=handle.credits,
-            charge_id=handle.id,
-            idempotency_key=idempotency_key or "",
+            **generation_provenance(result=result, handle=handle, idempotency_key=idempotency_key),
         )
 
     return charged_run(
