@@ -7,31 +7,38 @@ Pipeline (the public entry points are `import_upload`, `import_start` and
              suggest a column mapping
     pass 1 ─ (synchronous, in the request) stream every line: decode, check the
              column count, validate and normalise the mapped cells, then decide
-             per line what the import will do — create a contact, update an
-             existing one, merge into a contact created by an earlier line, or
-             reject. Writes the normalised lines ("staged records", JSON lines)
-             to storage and counts the new contacts; nothing touches the CRM
-             tables. The count is charged once through the charge door.
-    pass 2 ─ (Celery) stream the staged records in chunks of `CHUNK_SIZE`; per
-             chunk, in one transaction: look the chunk's e-mails and phones up
-             (one query), apply the same decisions against the real table,
-             insert new contacts in bulk (COPY on PostgreSQL, bulk_create
-             elsewhere), update changed ones in bulk, store rejected lines, and
-             advance the import's counters and resume point. A crash resumes
-             after the last committed chunk; a second run of a finished import
-             does nothing.
+             what the line will do — create a contact ("N"), update a contact
+             that exists or that an earlier line creates ("R"), or be rejected
+             ("E"). Writes these staged records (JSON lines) to storage and
+             counts the new contacts; nothing touches the CRM tables. The count
+             is then charged once through the charge door.
+    pass 2 ─ (Celery) read the staged records in chunks of `CHUNK_SIZE`; per
+             chunk, in one transaction: COPY the "N" lines in (bulk_create off
+             PostgreSQL), look up the contacts the "R" lines match (one query),
+             merge those lines in and write the changed contacts (one UPDATE …
+             FROM VALUES), store the rejected lines, and advance the import's
+             counters and resume point. A crash resumes after the last committed
+             chunk; running a finished import again does nothing.
 
-Matching rules (the same in both passes, `_View.resolve`): a line matches the
-contact with its e-mail address, else the one with its phone number. If its
-e-mail belongs to one contact and its phone to another, the line is rejected.
-On a match, non-empty cells overwrite the contact's values (the e-mail or
-phone too, when the line brings a new one), tags are added, custom fields
-merged. So duplicates inside the file merge into one contact, and uploading
-the same file again creates nothing.
+Matching rules (`_View.resolve`, the same in both passes): a line matches the
+contact with its e-mail address, else the one with its phone number; if its
+e-mail belongs to one contact and its phone to another, the line is
+rejected. On a match, non-empty cells overwrite the contact's values (its
+e-mail or phone too, when the line brings one that is free), tags are added,
+custom fields merged. So duplicates inside the file merge into one contact,
+and uploading the same file again creates nothing.
 
-Memory stays flat whatever the file size: both passes hold one chunk. The
-first pass needs to know which keys earlier lines have claimed: that state
-lives in a temporary database table (the "shadow"), not in Python.
+Between the passes the table may change (a form lead arrives): pass 2 trusts
+pass 1's "N" verdict, and if a contact appeared meanwhile the unique
+constraints refuse the insert and the chunk is redone in file order with
+every key looked up. The charge stays what pass 1 counted (a contact created
+meanwhile was charged by whoever created it; see `services._import_finish`
+for the opposite case).
+
+Memory is bounded whatever the file size: each pass holds one chunk, plus
+pass 1's record of which e-mails/phones earlier lines claimed — in dicts up
+to `SHADOW_MEMORY_CONTACTS` contacts, beyond that in a temporary table.
+Measured figures: docs/PERFORMANCE.md ("CRM import").
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """CRM fixtures: billing's catalogue (the `crm` module costs 5 credits) and
-helpers to give a workspace a known balance and to act inside its scope."""
+helpers to give a workspace a known balance and read it back."""
 
 from __future__ import annotations
 
 import pytest
-
-from nexusone.tenancy import workspace_scope
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +13,15 @@ def billing_catalogue(db):
     from billing.services import plans_ensure_defaults
 
     plans_ensure_defaults()
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Uploads and staged files go to a per-test directory, not to MEDIA_ROOT."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
 
 
 def set_credits(workspace, credits: int) -> None:
@@ -35,16 +42,3 @@ def balance(workspace) -> int:
     from billing.selectors import billing_account_get
 
     return billing_account_get(workspace=workspace).balance
-
-
-@pytest.fixture
-def scope():
-    """`with scope(workspace): …` — act as the edges do."""
-    return workspace_scope
-
-
-@pytest.fixture
-def in_scope(world):
-    """Workspace A's scope for the whole test."""
-    with workspace_scope(world["A"].workspace):
-        yield world["A"].workspace
