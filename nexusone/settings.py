@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "commerce",
     "agents",
     "analytics",
+    "integrations",
 ]
 
 MIDDLEWARE = [

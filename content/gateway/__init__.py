@@ -9,9 +9,11 @@
     result.text, result.provider, result.usage.total_tokens
 
 - The provider is chosen per call: an override set with `use_provider()`
-  (tests, future per-workspace keys), else OpenAI when `OPENAI_API_KEY` is
-  set, else the offline provider. `OPENAI_BASE_URL` points the OpenAI
-  provider at any compatible server.
+  (tests), else OpenAI with the active workspace's own key from the
+  integrations vault (and the model it picked), else OpenAI with the
+  platform's `OPENAI_API_KEY`, else the offline provider. The result's
+  `key_source` ("workspace" / "platform") goes on the usage event.
+  `OPENAI_BASE_URL` points the OpenAI provider at any compatible server.
 - `template` names a prompt file (see `content.gateway.prompts`), rendered
   with `variables`; callers with a conversation (agents) pass `messages`.
 - Failures raise `ProviderError` (502) / `ProviderTimeout` (504) and nothing
@@ -36,6 +38,7 @@ from content.gateway.base import Message, TextProvider, TextRequest, TextResult,
 from content.gateway.offline import OfflineProvider
 from content.gateway.prompts import PROMPT_VERSION, build_messages
 from nexusone.errors import ProviderError
+from nexusone.tenancy import get_active_workspace
 
 __all__ = [
     "Message",
@@ -52,27 +55,51 @@ __all__ = [
 _override: ContextVar[TextProvider | None] = ContextVar("content_gateway_provider", default=None)
 
 
-@lru_cache(maxsize=4)
-def _openai_provider(api_key: str, base_url: str, model: str, timeout: float, max_retries: int) -> TextProvider:
-    # Cached so the SDK's connection pool is reused across requests.
+@lru_cache(maxsize=64)
+def _openai_provider(
+    api_key: str, base_url: str, model: str, timeout: float, max_retries: int, key_source: str, key_last4: str
+) -> TextProvider:
+    # Cached per key so the SDK's connection pool is reused across requests.
     from content.gateway.openai import OpenAIProvider
 
-    return OpenAIProvider(api_key=api_key, base_url=base_url, model=model, timeout=timeout, max_retries=max_retries)
+    return OpenAIProvider(
+        api_key=api_key,
+        base_url=base_url,
+        model=model,
+        timeout=timeout,
+        max_retries=max_retries,
+        key_source=key_source,
+        key_last4=key_last4,
+    )
+
+
+def _openai_credentials():
+    """The active workspace's own OpenAI key from the integrations vault, else
+    the platform key, else None (→ offline)."""
+    from integrations.vault import credentials_for, platform_credentials
+
+    workspace = get_active_workspace()
+    if workspace is None:
+        return platform_credentials("openai")
+    return credentials_for(workspace=workspace, provider="openai")
 
 
 def get_provider() -> TextProvider:
     override = _override.get()
     if override is not None:
         return override
-    if settings.OPENAI_API_KEY:
-        return _openai_provider(
-            settings.OPENAI_API_KEY,
-            settings.OPENAI_BASE_URL,
-            settings.OPENAI_MODEL,
-            float(getattr(settings, "OPENAI_TIMEOUT_SECONDS", 60)),
-            int(getattr(settings, "OPENAI_MAX_RETRIES", 2)),
-        )
-    return OfflineProvider()
+    credentials = _openai_credentials()
+    if credentials is None:
+        return OfflineProvider()
+    return _openai_provider(
+        credentials.secret,
+        settings.OPENAI_BASE_URL,
+        credentials.settings.get("model") or settings.OPENAI_MODEL,
+        float(getattr(settings, "OPENAI_TIMEOUT_SECONDS", 60)),
+        int(getattr(settings, "OPENAI_MAX_RETRIES", 2)),
+        credentials.source,
+        credentials.last4,
+    )
 
 
 @contextlib.contextmanager
@@ -114,7 +141,18 @@ def generate_text(
         json_output=json_output,
         prompt_version=PROMPT_VERSION if template is not None else "",
     )
-    return (provider or get_provider()).complete(request)
+    provider = provider or get_provider()
+    try:
+        return provider.complete(request)
+    except ProviderError as exc:
+        if exc.details.get("reason") == "authentication" and getattr(provider, "key_source", "") == "workspace":
+            # The workspace's own key was refused: the vault marks it expired and tells its admins.
+            from integrations.services import connection_report_rejected
+
+            workspace = get_active_workspace()
+            if workspace is not None:
+                connection_report_rejected(workspace=workspace, provider="openai", reason="HTTP 401")
+        raise
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)

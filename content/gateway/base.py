@@ -53,10 +53,16 @@ class TextResult:
     finish_reason: str = ""
     prompt_version: str = ""
     response_id: str = ""
+    # Whose key served: "workspace" (its own, from the integrations vault) or
+    # "platform" (OPENAI_API_KEY); empty for the offline provider.
+    key_source: str = ""
+    key_last4: str = ""
 
     def metadata(self) -> dict[str, Any]:
         """What goes on the usage event (via the charge handle)."""
+        key = {"key_source": self.key_source, "key_last4": self.key_last4} if self.key_source else {}
         return {
+            **key,
             "provider": self.provider,
             "model": self.model,
             "prompt_version": self.prompt_version,

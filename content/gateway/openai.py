@@ -24,11 +24,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import openai
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from content.gateway.base import TextRequest, TextResult, Usage
+from nexusone import outbound
 from nexusone.errors import ProviderError, ProviderTimeout
 
 logger = logging.getLogger(__name__)
@@ -83,15 +85,25 @@ class OpenAIProvider:
         max_retry_wait: float = 20.0,
         client: openai.OpenAI | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        key_source: str = "",
+        key_last4: str = "",
     ):
         self.model = model
+        self.key_source = key_source
+        self.key_last4 = key_last4
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.max_retry_wait = max_retry_wait
         self._sleep = sleep
         # Injectable so tests can hand in a client on an httpx2.MockTransport.
+        # The SDK's HTTP goes through the outbound door's transport (logs without
+        # secrets, User-Agent); retries stay in the loop below.
         self._client = client or openai.OpenAI(
-            api_key=api_key, base_url=base_url or None, timeout=timeout, max_retries=0
+            api_key=api_key,
+            base_url=base_url or None,
+            timeout=timeout,
+            max_retries=0,
+            http_client=httpx2.Client(transport=outbound.sdk_transport(service="openai", lib="httpx2")),
         )
 
     @classmethod
@@ -167,9 +179,10 @@ class OpenAIProvider:
             )
         if status == 404:
             return _failure(
-                "not_found", _("The AI model or endpoint was not found (check OPENAI_MODEL and OPENAI_BASE_URL)."),
+                "not_found",
+                _("The AI model or endpoint was not found (check OPENAI_MODEL and OPENAI_BASE_URL)."),
                 status=status,
-            )  # fmt: skip
+            )
         if status == 429:
             return _failure(
                 "rate_limited", _("The AI provider is busy (rate limited). Nothing was charged."), status=status
@@ -209,4 +222,6 @@ class OpenAIProvider:
             finish_reason=finish_reason[:32],
             prompt_version=request.prompt_version,
             response_id=str(getattr(completion, "id", "") or ""),
+            key_source=self.key_source,
+            key_last4=self.key_last4,
         )

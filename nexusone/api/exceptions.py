@@ -60,7 +60,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)  # e.g. a provider's own rate limit
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):

@@ -30,7 +30,6 @@ USER_URL_MAX_BYTES = 5 * 1024 * 1024
 USER_URL_TOTAL_SECONDS = 10.0
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
 
 sleep = time.sleep  # module attribute so tests can replace the clock's waits
 
@@ -182,7 +181,7 @@ def _read_body(
         raise ResponseTooLarge(service=service, limit=max_bytes)
     chunks: list[bytes] = []
     total = 0
-    for chunk in response.iter_bytes(_CHUNK):
+    for chunk in response.iter_bytes():  # as the bytes arrive (a chunk size would buffer)
         total += len(chunk)
         if max_bytes is not None and total > max_bytes:
             raise ResponseTooLarge(service=service, limit=max_bytes)

@@ -53,7 +53,9 @@ class StubServer:
             def _handle(self):
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                stub.requests.append(Seen(self.command, self.path, dict(self.headers.items()), body))
+                stub.requests.append(
+                    Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 route = stub.routes.get(urlsplit(self.path).path) or stub.routes.get("*")
                 if route is None:
                     self.send_response(404)

@@ -77,6 +77,10 @@ def api_routes() -> list[Route]:
             continue
         callback = pattern.callback
         view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        # Parameters that name a kind of thing rather than a row (e.g. a provider key)
+        # are filled with the view's `url_constants`: such a route addresses no row by id.
+        for param, value in getattr(view_class, "url_constants", {}).items():
+            regex = re.sub(rf"\(\?P<{param}>[^)]*\)", value, regex)
         params = tuple(re.findall(r"\(\?P<(\w+)>", regex))
         routes.append(
             Route(

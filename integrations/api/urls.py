@@ -1,0 +1,13 @@
+from django.urls import re_path
+
+from integrations.api import views
+from integrations.registry import PROVIDERS
+
+_provider = "(?P<provider>" + "|".join(PROVIDERS) + ")"
+
+urlpatterns = [
+    re_path(r"^integrations/?$", views.IntegrationListView.as_view(), name="integration-list"),
+    re_path(rf"^integrations/{_provider}/?$", views.IntegrationDetailView.as_view(), name="integration-detail"),
+    re_path(rf"^integrations/{_provider}/check/?$", views.IntegrationCheckView.as_view(), name="integration-check"),
+    re_path(rf"^integrations/{_provider}/assets/?$", views.IntegrationAssetsView.as_view(), name="integration-assets"),
+]
