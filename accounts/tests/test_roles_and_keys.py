@@ -112,7 +112,7 @@ def test_a_key_loses_what_its_creator_loses(world):
 
 def test_a_key_whose_creator_left_stops_working(world):
     a = world["A"]
-    key, client = _key_client(a, "admin", Role.MEMBER)
+    _key, client = _key_client(a, "admin", Role.MEMBER)
     assert client.get("/api/v1/me").status_code == 200
     # even if the key row was not revoked (e.g. the membership was deleted in the admin)
     Membership.objects.filter(workspace=a.workspace, user=a.users["admin"]).delete()
