@@ -17,7 +17,6 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
-from accounts.models import Role, role_at_least
 from nexusone.pages import WorkspacePageMixin
 from notifications import selectors, services
 from notifications.kinds import KINDS, get_kind
@@ -28,7 +27,8 @@ PAGE_SIZE = 30
 
 class NotificationCenterPage(WorkspacePageMixin, TemplateView):
     template_name = "notifications/center.html"
-    write_role = Role.VIEWER  # marking one's own notifications read
+    permission = "notifications.view"
+    form_permissions = {"": "notifications.read"}  # marking one's own notifications read
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,7 +64,9 @@ def _int(value) -> int:
 
 class PreferencesPage(WorkspacePageMixin, TemplateView):
     template_name = "notifications/preferences.html"
-    write_role = Role.VIEWER  # one's own e-mail choices; Slack choices need admin (checked below)
+    permission = "notifications.view"
+    # One's own e-mail choices; the Slack choices in the same form need `notifications.preferences.slack`.
+    form_permissions = {"": "notifications.preferences.email"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -72,7 +74,7 @@ class PreferencesPage(WorkspacePageMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        can_admin = role_at_least(self.membership.role, Role.ADMIN)
+        can_admin = self.may("notifications.preferences.slack")
         for key in KINDS:
             services.email_preference_set(user=request.user, kind=key, enabled=f"email:{key}" in request.POST)
             if can_admin:

@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from nexusone.api.viewsets import ScopedViewSet
 from notifications import selectors, services
 from notifications.api import serializers as s
@@ -31,7 +30,7 @@ class NotificationViewSet(ScopedViewSet):
     lookup_value_regex = r"[0-9]+"
     filter_backends: list = []
     # Reading and marking one's own notifications is not a workspace write.
-    required_roles = {"list": Role.VIEWER, "read": Role.VIEWER, "read_all": Role.VIEWER}
+    permissions = {"list": "notifications.view", "read": "notifications.read", "read_all": "notifications.read"}
 
     def safely_get_queryset(self, queryset):
         return queryset.filter(recipient=self.request.user).order_by("-created_at", "-id")
