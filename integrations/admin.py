@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from integrations.models import Connection
-from nexusone.admin import WorkspaceOwnedAdmin
+from nexusone.admin import WorkspaceOwnedAdmin, staff_action
 from nexusone.errors import ApplicationError
 from nexusone.tenancy import workspace_scope
 
@@ -48,7 +48,7 @@ class ConnectionAdmin(WorkspaceOwnedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Check now")
+    @staff_action("integrations.connection.check", description="Check now")
     def check_now(self, request, queryset):
         from integrations.services import connection_check
 

@@ -56,3 +56,11 @@ def connection_get(provider: str) -> Connection:
     if connection is None:
         raise NotConnected()
     return connection
+
+
+def slack_webhook_url(*, workspace) -> str | None:
+    """The workspace's Slack incoming-webhook URL (notifications posts there), or None."""
+    from integrations.vault import credentials_for
+
+    credentials = credentials_for(workspace=workspace, provider="slack")
+    return credentials.secret if credentials is not None else None

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.models import Role
 from integrations import selectors, services
 from integrations.api import serializers as s
 from integrations.registry import PROVIDERS
@@ -17,10 +16,19 @@ from nexusone.api.viewsets import ScopedAPIView
 PROVIDER_PARAM = OpenApiParameter(
     "provider", str, OpenApiParameter.PATH, enum=list(PROVIDERS), description="The provider's key."
 )
-ADMIN_WRITES = {"put": Role.ADMIN, "patch": Role.ADMIN, "delete": Role.ADMIN, "post": Role.ADMIN}
+# Reads: every member role; writes: admins and the owner (integrations/permissions.py).
+RULES = {
+    "get": "integrations.view",
+    "put": "integrations.manage",
+    "patch": "integrations.manage",
+    "delete": "integrations.manage",
+    "post": "integrations.manage",
+}
 
 
 class IntegrationListView(ScopedAPIView):
+    permissions = RULES
+
     @extend_schema(responses={200: s.IntegrationOutput(many=True)}, tags=["integrations"])
     def get(self, request):
         """Every provider with its connection state — never a secret."""
@@ -28,7 +36,7 @@ class IntegrationListView(ScopedAPIView):
 
 
 class IntegrationDetailView(ScopedAPIView):
-    required_roles = ADMIN_WRITES
+    permissions = RULES
     url_constants = {"provider": "openai"}  # the route walk's stand-in value (not a row id)
 
     @extend_schema(parameters=[PROVIDER_PARAM], responses={200: s.IntegrationOutput}, tags=["integrations"])
@@ -83,7 +91,7 @@ class IntegrationDetailView(ScopedAPIView):
 
 
 class IntegrationCheckView(ScopedAPIView):
-    required_roles = ADMIN_WRITES
+    permissions = RULES
     url_constants = {"provider": "openai"}
 
     @extend_schema(
@@ -96,6 +104,7 @@ class IntegrationCheckView(ScopedAPIView):
 
 
 class IntegrationAssetsView(ScopedAPIView):
+    permissions = RULES
     url_constants = {"provider": "openai"}
 
     @extend_schema(parameters=[PROVIDER_PARAM], responses={200: s.IntegrationAssetsOutput}, tags=["integrations"])

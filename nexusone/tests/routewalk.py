@@ -84,10 +84,7 @@ def api_routes() -> list[Route]:
             continue
         callback = pattern.callback
         view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-        # Parameters that name a kind of thing rather than a row (e.g. a provider key)
-        # are filled with the view's `url_constants`: such a route addresses no row by id.
-        for param, value in getattr(view_class, "url_constants", {}).items():
-            regex = re.sub(rf"\(\?P<{param}>[^)]*\)", value, regex)
+        regex = _with_constants(regex, view_class)
         params = tuple(re.findall(r"\(\?P<(\w+)>", regex))
         routes.append(
             Route(
@@ -158,10 +155,20 @@ def url_values(route: Route, tenant) -> dict[str, object]:
     return values
 
 
+def _with_constants(regex: str, view_class) -> str:
+    """Parameters that name a kind of thing rather than a row (e.g. a provider
+    key) are filled with the view's `url_constants`: such a route addresses no
+    row by id."""
+    for param, value in getattr(view_class, "url_constants", {}).items():
+        regex = re.sub(rf"\(\?P<{param}>[^)]*\)", value, regex)
+    return regex
+
+
 def route_view_class(route: Route):
     for regex, pattern in _walk(get_resolver().url_patterns):
-        if regex == route.regex:
-            callback = pattern.callback
+        callback = pattern.callback
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        if _with_constants(regex, view_class) == route.regex:
             return getattr(callback, "cls", None) or getattr(callback, "view_class", None), getattr(
                 callback, "actions", None
             )
