@@ -29,6 +29,7 @@ urlpatterns = [
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
+    path("", include("medialib.file_urls")),  # bucket files: public buckets, or signed links (medialib/serving.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("billing.api.urls")),
     path("", include("analytics.api.urls")),
     path("", include("content.api.urls")),
+    path("", include("medialib.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("whatsapp.api.urls")),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
