@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("content.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("whatsapp.api.urls")),
+    path("", include("emails.api.urls")),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
 ]
