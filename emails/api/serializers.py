@@ -14,12 +14,12 @@ from emails.models import Campaign, EmailMessage, Suppression
 # --- senders ------------------------------------------------------------------------------------------
 
 
-class SenderInput(serializers.Serializer):
+class EmailSenderInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class DnsRecordOutput(serializers.Serializer):
+class EmailDnsRecordOutput(serializers.Serializer):
     kind = serializers.CharField(help_text=_("spf, dkim or dmarc"))
     type = serializers.CharField()
     host = serializers.CharField()
@@ -27,7 +27,7 @@ class DnsRecordOutput(serializers.Serializer):
     status = serializers.CharField(help_text=_("ok, missing, mismatch, error or unchecked"))
 
 
-class SenderOutput(serializers.Serializer):
+class EmailSenderOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.CharField()
     name = serializers.CharField()
@@ -38,7 +38,7 @@ class SenderOutput(serializers.Serializer):
     dns_records = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(DnsRecordOutput(many=True))
+    @extend_schema_field(EmailDnsRecordOutput(many=True))
     def get_dns_records(self, sender) -> list[dict]:
         from emails.dns import records_for
 
@@ -54,40 +54,40 @@ class SenderOutput(serializers.Serializer):
 
 
 @extend_schema_field(OpenApiTypes.ANY)
-class BodyField(serializers.JSONField):
+class EmailBodyField(serializers.JSONField):
     """A list of blocks, or an HTML string."""
 
 
-class AudienceSerializer(serializers.Serializer):
+class EmailAudienceSerializer(serializers.Serializer):
     segment_id = serializers.IntegerField(required=False, min_value=1)
     contact_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=10000)
 
 
-class AbTestSerializer(serializers.Serializer):
+class EmailAbTestSerializer(serializers.Serializer):
     subjects = serializers.ListField(child=serializers.CharField(max_length=200), min_length=2, max_length=4)
     sample_percent = serializers.IntegerField(min_value=5, max_value=50, required=False, default=20)
     wait_minutes = serializers.IntegerField(min_value=1, max_value=10080, required=False, default=240)
     metric = serializers.ChoiceField(choices=["opens", "clicks"], required=False, default="opens")
 
 
-class CampaignInput(serializers.Serializer):
+class EmailCampaignInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     preheader = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sender_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    audience = serializers.DictField(required=False, help_text=_('{"segment_id": n} or {"contact_ids": [...]}'))
+    audience = EmailAudienceSerializer(required=False, help_text=_('{"segment_id": n} or {"contact_ids": [...]}'))
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    body = BodyField(required=False, help_text=_("A list of blocks, or an HTML string."))
+    body = EmailBodyField(required=False, help_text=_("A list of blocks, or an HTML string."))
     schedule_at = serializers.DateTimeField(required=False, allow_null=True)
-    ab_test = serializers.DictField(required=False, help_text=_("subjects (2–4), sample_percent, wait_minutes, metric"))
+    ab_test = EmailAbTestSerializer(required=False, allow_null=True, help_text=_("An A/B subject line test; null removes it."))
 
 
-class EstimateOutput(serializers.Serializer):
+class EmailEstimateOutput(serializers.Serializer):
     recipients = serializers.IntegerField()
     credits = serializers.IntegerField()
 
 
-class CampaignOutput(serializers.Serializer):
+class EmailCampaignOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     subject = serializers.CharField()
@@ -113,20 +113,20 @@ class CampaignOutput(serializers.Serializer):
         return campaign.body_html or campaign.body
 
 
-class CampaignDetailOutput(CampaignOutput):
-    estimate = EstimateOutput(allow_null=True)
+class EmailCampaignDetailOutput(EmailCampaignOutput):
+    estimate = EmailEstimateOutput(allow_null=True)
     ai_variants = serializers.ListField(child=serializers.DictField())
 
 
-class TestSendInput(serializers.Serializer):
+class EmailTestSendInput(serializers.Serializer):
     to = serializers.JSONField(help_text=_("An address or a list of up to 5."))
 
 
-class TestSendOutput(serializers.Serializer):
+class EmailTestSendOutput(serializers.Serializer):
     sent_to = serializers.ListField(child=serializers.CharField())
 
 
-class PreviewOutput(serializers.Serializer):
+class EmailPreviewOutput(serializers.Serializer):
     subject = serializers.CharField()
     preheader = serializers.CharField()
     html = serializers.CharField()
@@ -134,12 +134,12 @@ class PreviewOutput(serializers.Serializer):
     recipient = serializers.CharField()
 
 
-class VariantsInput(serializers.Serializer):
+class EmailVariantsInput(serializers.Serializer):
     brief = serializers.CharField(max_length=2000)
     count = serializers.IntegerField(min_value=1, max_value=5, default=3)
 
 
-class VariantOutput(serializers.Serializer):
+class EmailVariantOutput(serializers.Serializer):
     subject = serializers.CharField()
     preheader = serializers.CharField()
     body = serializers.ListField(child=serializers.DictField())
@@ -147,11 +147,11 @@ class VariantOutput(serializers.Serializer):
     tone = serializers.CharField()
 
 
-class VariantsOutput(serializers.Serializer):
-    variants = VariantOutput(many=True)
+class EmailVariantsOutput(serializers.Serializer):
+    variants = EmailVariantOutput(many=True)
 
 
-class RatesOutput(serializers.Serializer):
+class EmailRatesOutput(serializers.Serializer):
     delivery = serializers.FloatField()
     open = serializers.FloatField()
     click = serializers.FloatField()
@@ -161,7 +161,7 @@ class RatesOutput(serializers.Serializer):
     complaint = serializers.FloatField()
 
 
-class VariantStatsOutput(serializers.Serializer):
+class EmailVariantStatsOutput(serializers.Serializer):
     variant = serializers.IntegerField()
     subject = serializers.CharField()
     sent = serializers.IntegerField()
@@ -169,18 +169,18 @@ class VariantStatsOutput(serializers.Serializer):
     clicked = serializers.IntegerField()
 
 
-class TimelinePointOutput(serializers.Serializer):
+class EmailTimelinePointOutput(serializers.Serializer):
     hour = serializers.DateTimeField()
     opened = serializers.IntegerField()
     clicked = serializers.IntegerField()
 
 
-class LinkStatsOutput(serializers.Serializer):
+class EmailLinkStatsOutput(serializers.Serializer):
     url = serializers.CharField()
     clicks = serializers.IntegerField()
 
 
-class StatsOutput(serializers.Serializer):
+class EmailStatsOutput(serializers.Serializer):
     status = serializers.CharField()
     recipients = serializers.IntegerField()
     queued = serializers.IntegerField()
@@ -192,13 +192,13 @@ class StatsOutput(serializers.Serializer):
     unsubscribed = serializers.IntegerField()
     bounced = serializers.IntegerField()
     complained = serializers.IntegerField()
-    rates = RatesOutput()
-    variants = VariantStatsOutput(many=True)
-    links = LinkStatsOutput(many=True)
-    timeline = TimelinePointOutput(many=True)
+    rates = EmailRatesOutput()
+    variants = EmailVariantStatsOutput(many=True)
+    links = EmailLinkStatsOutput(many=True)
+    timeline = EmailTimelinePointOutput(many=True)
 
 
-class MessageOutput(serializers.Serializer):
+class EmailMessageOutput(serializers.Serializer):
     id = serializers.IntegerField()
     contact_id = serializers.IntegerField(allow_null=True)
     to = serializers.CharField(source="to_email")
@@ -218,12 +218,12 @@ class MessageOutput(serializers.Serializer):
 # --- suppressions -------------------------------------------------------------------------------------
 
 
-class SuppressionInput(serializers.Serializer):
+class EmailSuppressionInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     detail = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class SuppressionOutput(serializers.Serializer):
+class EmailSuppressionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.CharField()
     reason = serializers.ChoiceField(choices=Suppression.Reason.choices)

@@ -28,8 +28,8 @@ TAGS = ["email"]
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.SenderOutput(many=True)}, tags=TAGS),
-    retrieve=extend_schema(responses={200: s.SenderOutput, **ERRORS}, tags=TAGS),
+    list=extend_schema(responses={200: s.EmailSenderOutput(many=True)}, tags=TAGS),
+    retrieve=extend_schema(responses={200: s.EmailSenderOutput, **ERRORS}, tags=TAGS),
     destroy=extend_schema(responses={204: None, 404: ERRORS[404]}, tags=TAGS),
 )
 class SenderViewSet(ScopedViewSet):
@@ -37,7 +37,7 @@ class SenderViewSet(ScopedViewSet):
     DKIM, DMARC); `POST …/{id}/verify` looks them up."""
 
     model = Sender
-    serializer_class = s.SenderOutput
+    serializer_class = s.EmailSenderOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields: list = []
     search_fields = ["email", "name"]
@@ -47,34 +47,34 @@ class SenderViewSet(ScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.SenderOutput(page, many=True).data)
+        return self.get_paginated_response(s.EmailSenderOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(s.SenderOutput(self.get_object()).data)
+        return Response(s.EmailSenderOutput(self.get_object()).data)
 
-    @extend_schema(request=s.SenderInput, responses={201: s.SenderOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS)
+    @extend_schema(request=s.EmailSenderInput, responses={201: s.EmailSenderOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS)
     def create(self, request):
-        data = s.SenderInput(data=request.data)
+        data = s.EmailSenderInput(data=request.data)
         data.is_valid(raise_exception=True)
         sender = senders.sender_create(
             workspace=request.workspace, user=request.user, request=request, **data.validated_data
         )
-        return Response(s.SenderOutput(sender).data, status=status.HTTP_201_CREATED)
+        return Response(s.EmailSenderOutput(sender).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
         senders.sender_delete(sender=self.get_object(), user=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={200: s.SenderOutput, **ERRORS}, tags=TAGS)
+    @extend_schema(request=None, responses={200: s.EmailSenderOutput, **ERRORS}, tags=TAGS)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """Look the domain's SPF, DKIM and DMARC records up (DNS) and update `verified`."""
-        return Response(s.SenderOutput(senders.sender_verify(sender=self.get_object())).data)
+        return Response(s.EmailSenderOutput(senders.sender_verify(sender=self.get_object())).data)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.CampaignOutput(many=True)}, tags=TAGS),
-    retrieve=extend_schema(responses={200: s.CampaignDetailOutput, **ERRORS}, tags=TAGS),
+    list=extend_schema(responses={200: s.EmailCampaignOutput(many=True)}, tags=TAGS),
+    retrieve=extend_schema(responses={200: s.EmailCampaignDetailOutput, **ERRORS}, tags=TAGS),
     destroy=extend_schema(responses={204: None, 404: ERRORS[404], 409: OpenApiResponse()}, tags=TAGS),
 )
 class CampaignViewSet(ScopedViewSet):
@@ -83,7 +83,7 @@ class CampaignViewSet(ScopedViewSet):
     `schedule_at`, started by the platform within a minute of that time."""
 
     model = Campaign
-    serializer_class = s.CampaignOutput
+    serializer_class = s.EmailCampaignOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["status"]
     search_fields = ["name", "subject"]
@@ -95,28 +95,28 @@ class CampaignViewSet(ScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.CampaignOutput(page, many=True).data)
+        return self.get_paginated_response(s.EmailCampaignOutput(page, many=True).data)
 
     def _detail(self, campaign: Campaign) -> dict:
         campaign.estimate = campaigns.campaign_estimate(campaign=campaign) if campaign.is_editable else None
-        return s.CampaignDetailOutput(campaign).data
+        return s.EmailCampaignDetailOutput(campaign).data
 
     def retrieve(self, request, pk=None):
         return Response(self._detail(self.get_object()))
 
-    @extend_schema(request=s.CampaignInput, responses={201: s.CampaignDetailOutput, **ERRORS}, tags=TAGS)
+    @extend_schema(request=s.EmailCampaignInput, responses={201: s.EmailCampaignDetailOutput, **ERRORS}, tags=TAGS)
     def create(self, request):
-        data = s.CampaignInput(data=request.data)
+        data = s.EmailCampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = campaigns.campaign_create(workspace=request.workspace, data=data.validated_data, user=request.user)
         return Response(self._detail(campaign), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.CampaignInput, responses={200: s.CampaignDetailOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
+        request=s.EmailCampaignInput, responses={200: s.EmailCampaignDetailOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
     )
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
-        data = s.CampaignInput(data=request.data, partial=True)
+        data = s.EmailCampaignInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         return Response(self._detail(campaigns.campaign_update(campaign=campaign, data=data.validated_data)))
 
@@ -127,7 +127,7 @@ class CampaignViewSet(ScopedViewSet):
     @extend_schema(
         request=None,
         parameters=[IDEMPOTENCY],
-        responses={202: s.CampaignOutput, 409: OpenApiResponse(description="Already sent."), **CHARGED, **ERRORS},
+        responses={202: s.EmailCampaignOutput, 409: OpenApiResponse(description="Already sent."), **CHARGED, **ERRORS},
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
@@ -136,18 +136,18 @@ class CampaignViewSet(ScopedViewSet):
         """Send now: 400 `sender_not_verified`, `postal_address_required` or
         `empty_audience` when not ready; 402 when credits are short."""
         campaign = dispatch.campaign_send(campaign=self.get_object(), user=request.user, request=request)
-        return Response(s.CampaignOutput(campaign).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.EmailCampaignOutput(campaign).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={200: s.CampaignOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS)
+    @extend_schema(request=None, responses={200: s.EmailCampaignOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Stop a scheduled or sending campaign; what was not sent is refunded."""
         campaign = dispatch.campaign_cancel(campaign=self.get_object(), user=request.user, request=request)
-        return Response(s.CampaignOutput(campaign).data)
+        return Response(s.EmailCampaignOutput(campaign).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("variant", int, required=False, description="A/B subject line index.")],
-        responses={200: s.PreviewOutput, **ERRORS},
+        responses={200: s.EmailPreviewOutput, **ERRORS},
         tags=TAGS,
     )
     @action(detail=True, methods=["get"])
@@ -159,10 +159,10 @@ class CampaignViewSet(ScopedViewSet):
         return Response(preview)
 
     @extend_schema(
-        request=s.TestSendInput,
+        request=s.EmailTestSendInput,
         parameters=[IDEMPOTENCY],
         responses={
-            200: s.TestSendOutput,
+            200: s.EmailTestSendOutput,
             502: OpenApiResponse(description="The mail service refused it."),
             **CHARGED,
             **ERRORS,
@@ -174,7 +174,7 @@ class CampaignViewSet(ScopedViewSet):
     def test(self, request, pk=None):
         """Send a test to up to 5 addresses (no tracking; one `email_send` unit)."""
         campaign = self.get_object()
-        data = s.TestSendInput(data=request.data)
+        data = s.EmailTestSendInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = campaigns.campaign_test_send(
             campaign=campaign,
@@ -185,9 +185,9 @@ class CampaignViewSet(ScopedViewSet):
         return Response(result)
 
     @extend_schema(
-        request=s.VariantsInput,
+        request=s.EmailVariantsInput,
         parameters=[IDEMPOTENCY],
-        responses={200: s.VariantsOutput, 409: OpenApiResponse(), **CHARGED, **ERRORS},
+        responses={200: s.EmailVariantsOutput, 409: OpenApiResponse(), **CHARGED, **ERRORS},
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
@@ -196,7 +196,7 @@ class CampaignViewSet(ScopedViewSet):
         """AI-written subject, preheader and body variants in the audience's
         language (the `content` cost per variant)."""
         campaign = self.get_object()
-        data = s.VariantsInput(data=request.data)
+        data = s.EmailVariantsInput(data=request.data)
         data.is_valid(raise_exception=True)
         variants = campaigns.campaign_variants(
             campaign=campaign,
@@ -207,7 +207,7 @@ class CampaignViewSet(ScopedViewSet):
         )
         return Response({"variants": variants})
 
-    @extend_schema(responses={200: s.StatsOutput, **ERRORS}, tags=TAGS)
+    @extend_schema(responses={200: s.EmailStatsOutput, **ERRORS}, tags=TAGS)
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):
         """Delivered, opened, clicked, unsubscribed, bounced — with rates, A/B
@@ -216,7 +216,7 @@ class CampaignViewSet(ScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.MessageOutput(many=True), **ERRORS},
+        responses={200: s.EmailMessageOutput(many=True), **ERRORS},
         tags=TAGS,
     )
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -225,12 +225,12 @@ class CampaignViewSet(ScopedViewSet):
         campaign = self.get_object()
         queryset = selectors.message_list(campaign=campaign, status=request.query_params.get("status", ""))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.MessageOutput(page, many=True).data)
+        return self.get_paginated_response(s.EmailMessageOutput(page, many=True).data)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.SuppressionOutput(many=True)}, tags=TAGS),
-    retrieve=extend_schema(responses={200: s.SuppressionOutput, **ERRORS}, tags=TAGS),
+    list=extend_schema(responses={200: s.EmailSuppressionOutput(many=True)}, tags=TAGS),
+    retrieve=extend_schema(responses={200: s.EmailSuppressionOutput, **ERRORS}, tags=TAGS),
     destroy=extend_schema(responses={204: None, 404: ERRORS[404], 409: OpenApiResponse()}, tags=TAGS),
 )
 class SuppressionViewSet(ScopedViewSet):
@@ -238,7 +238,7 @@ class SuppressionViewSet(ScopedViewSet):
     bounces, complaints, and those added here by hand (only those can be removed)."""
 
     model = Suppression
-    serializer_class = s.SuppressionOutput
+    serializer_class = s.EmailSuppressionOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["reason"]
     search_fields = ["email"]
@@ -248,21 +248,21 @@ class SuppressionViewSet(ScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.SuppressionOutput(page, many=True).data)
+        return self.get_paginated_response(s.EmailSuppressionOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(s.SuppressionOutput(self.get_object()).data)
+        return Response(s.EmailSuppressionOutput(self.get_object()).data)
 
     @extend_schema(
-        request=s.SuppressionInput, responses={201: s.SuppressionOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
+        request=s.EmailSuppressionInput, responses={201: s.EmailSuppressionOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
     )
     def create(self, request):
-        data = s.SuppressionInput(data=request.data)
+        data = s.EmailSuppressionInput(data=request.data)
         data.is_valid(raise_exception=True)
         suppression = suppressions.suppression_create(
             workspace=request.workspace, user=request.user, request=request, **data.validated_data
         )
-        return Response(s.SuppressionOutput(suppression).data, status=status.HTTP_201_CREATED)
+        return Response(s.EmailSuppressionOutput(suppression).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
         suppressions.suppression_delete(suppression=self.get_object(), user=request.user, request=request)

@@ -97,3 +97,45 @@ def shop(world, monkeypatch):
     sender = make_sender(workspace, email=f"hola@{SENDER_DOMAIN}", name="Tienda Ejemplo", domain=SENDER_DOMAIN,
                          verified=True)  # fmt: skip
     return Shop(tenant=tenant, sender=sender, segment=segment, consenting=consenting, no_consent=no_consent)
+
+
+@pytest.fixture
+def send_campaign(django_capture_on_commit_callbacks):
+    """Create and send a campaign through the services (tasks run eagerly)."""
+    from emails.services.campaigns import campaign_create
+    from emails.services.dispatch import campaign_send
+    from emails.tests.factories import BLOCKS
+    from nexusone.tenancy import workspace_scope
+
+    def run(shop, **data):
+        values = {
+            "name": "Otoño",
+            "subject": "Hola {{first_name}}",
+            "sender_id": shop.sender.pk,
+            "audience": {"segment_id": shop.segment.pk},
+            "language": "es",
+            "body": BLOCKS,
+            **data,
+        }
+        with workspace_scope(shop.workspace), django_capture_on_commit_callbacks(execute=True):
+            campaign = campaign_create(workspace=shop.workspace, data=values)
+            campaign = campaign_send(campaign=campaign)
+        campaign.refresh_from_db()
+        return campaign
+
+    return run
+
+
+def html_part(received) -> str:
+    message = received.message
+    return next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
+
+
+def links_in(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'href="(https://app\.nexusone\.test/e/[cu]/[^"]+)"', html)
+
+
+def local_path(url: str) -> str:
+    return url.removeprefix("https://app.nexusone.test")

@@ -6,6 +6,7 @@ prove "at most once" on the wire. Also used by bench/email_send.py."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -40,6 +41,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
             self.sink.count += 1
             for address in envelope.rcpt_tos:
@@ -56,8 +59,9 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self, *, port: int | None = None, keep: bool = True):
+    def __init__(self, *, port: int | None = None, keep: bool = True, delay: float = 0.0):
         self.port = port or free_port()
+        self.delay = delay
         self.keep = keep
         self.refuse: dict[str, str] = {}
         self.received: list[Received] = []
