@@ -397,6 +397,9 @@ SPECTACULAR_SETTINGS = {
         "WhatsAppTemplateStatusEnum": "whatsapp.models.MessageTemplate.Status",
         # several components now have a "status" enum: name the invitation's explicitly
         "InvitationStatusEnum": "accounts.models.Invitation.Status",
+        "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
+        "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
+        "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
     },
 }
 
