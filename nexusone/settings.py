@@ -422,6 +422,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Outbound HTTP (nexusone/outbound) ----------------------------------------
+# Networks exempted from the SSRF rules for user-supplied URLs (any port): local test servers only.
+OUTBOUND_ALLOW_CIDRS = env.list("OUTBOUND_ALLOW_CIDRS", default=[])
+
 # --- Providers (each: key + base URL; offline twin when no key) -------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
@@ -480,7 +484,15 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # HTTP client libraries log whole URLs at INFO, query strings (tokens) included:
+        # the outbound door logs each exchange itself, without secrets.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+    },
 }
 
 UNFOLD = {
