@@ -75,7 +75,17 @@ class CampaignAdmin(WorkspaceOwnedAdmin):
 
 @admin.register(EmailMessage)
 class EmailMessageAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
-    list_display = ("id", "to_email", "campaign", "workspace", "status", "attempts", "sent_at", "opened_at", "clicked_at")
+    list_display = (
+        "id",
+        "to_email",
+        "campaign",
+        "workspace",
+        "status",
+        "attempts",
+        "sent_at",
+        "opened_at",
+        "clicked_at",
+    )
     list_filter = ("status",)
     search_fields = ("to_email", "message_id", "provider_message_id")
     list_select_related = ("workspace", "campaign")

@@ -79,7 +79,9 @@ class EmailCampaignInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     body = EmailBodyField(required=False, help_text=_("A list of blocks, or an HTML string."))
     schedule_at = serializers.DateTimeField(required=False, allow_null=True)
-    ab_test = EmailAbTestSerializer(required=False, allow_null=True, help_text=_("An A/B subject line test; null removes it."))
+    ab_test = EmailAbTestSerializer(
+        required=False, allow_null=True, help_text=_("An A/B subject line test; null removes it.")
+    )
 
 
 class EmailEstimateOutput(serializers.Serializer):

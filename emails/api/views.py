@@ -52,7 +52,9 @@ class SenderViewSet(ScopedViewSet):
     def retrieve(self, request, pk=None):
         return Response(s.EmailSenderOutput(self.get_object()).data)
 
-    @extend_schema(request=s.EmailSenderInput, responses={201: s.EmailSenderOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS)
+    @extend_schema(
+        request=s.EmailSenderInput, responses={201: s.EmailSenderOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
+    )
     def create(self, request):
         data = s.EmailSenderInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -112,7 +114,9 @@ class CampaignViewSet(ScopedViewSet):
         return Response(self._detail(campaign), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.EmailCampaignInput, responses={200: s.EmailCampaignDetailOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
+        request=s.EmailCampaignInput,
+        responses={200: s.EmailCampaignDetailOutput, 409: OpenApiResponse(), **ERRORS},
+        tags=TAGS,
     )
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
@@ -254,7 +258,9 @@ class SuppressionViewSet(ScopedViewSet):
         return Response(s.EmailSuppressionOutput(self.get_object()).data)
 
     @extend_schema(
-        request=s.EmailSuppressionInput, responses={201: s.EmailSuppressionOutput, 409: OpenApiResponse(), **ERRORS}, tags=TAGS
+        request=s.EmailSuppressionInput,
+        responses={201: s.EmailSuppressionOutput, 409: OpenApiResponse(), **ERRORS},
+        tags=TAGS,
     )
     def create(self, request):
         data = s.EmailSuppressionInput(data=request.data)

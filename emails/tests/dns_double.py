@@ -48,6 +48,6 @@ class DnsDouble:
                 response.set_rcode(dns.rcode.NXDOMAIN)
             elif question.rdtype == dns.rdatatype.TXT:
                 # long values are split in 255-byte strings, as real zones do
-                quoted = [" ".join(f'"{v[i:i + 255]}"' for i in range(0, len(v), 255)) for v in values]
+                quoted = [" ".join(f'"{v[i : i + 255]}"' for i in range(0, len(v), 255)) for v in values]
                 response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "TXT", *quoted))
             self.sock.sendto(response.to_wire(), address)

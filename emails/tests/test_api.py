@@ -54,7 +54,10 @@ def test_html_bodies_are_sanitised(shop):
     client = shop.tenant.client("member")
     html = '<p onclick="steal()">Hola</p><script>alert(1)</script><a href="javascript:x()">x</a><a href="https://ok.example">ok</a>'
     created = _draft(client, shop, body=html)
-    assert created["body"] == '<p>Hola</p><a rel="noopener noreferrer">x</a><a href="https://ok.example" rel="noopener noreferrer">ok</a>'
+    assert (
+        created["body"]
+        == '<p>Hola</p><a rel="noopener noreferrer">x</a><a href="https://ok.example" rel="noopener noreferrer">ok</a>'
+    )
 
 
 def test_an_unverified_sender_or_a_missing_address_cannot_send(shop, world, monkeypatch):
@@ -111,7 +114,9 @@ def test_preview_and_a_test_send(shop, smtp):
     assert "https://shop.example/otono" in html_part(received)  # not tracked
     assert received.message["List-Unsubscribe"] == "<https://app.nexusone.test/e/u/test>"
     assert balance(shop.workspace) == before - 1
-    too_many = client.post(f"/api/v1/email/campaigns/{draft['id']}/test", {"to": [f"a{i}@x.example" for i in range(6)]}, format="json")
+    too_many = client.post(
+        f"/api/v1/email/campaigns/{draft['id']}/test", {"to": [f"a{i}@x.example" for i in range(6)]}, format="json"
+    )
     assert too_many.status_code == 400
 
 
@@ -174,7 +179,9 @@ def test_ab_subject_test_sends_the_winner_to_the_rest(shop, smtp, django_capture
     for n in range(17):
         make_contact(shop.workspace, email=f"ab{n}@clientes.example", email_opt_in=True, tags=["otono"])
     client = shop.tenant.client("member")
-    draft = _draft(client, shop, ab_test={"subjects": ["Asunto A", "Asunto B"], "sample_percent": 20, "wait_minutes": 60})
+    draft = _draft(
+        client, shop, ab_test={"subjects": ["Asunto A", "Asunto B"], "sample_percent": 20, "wait_minutes": 60}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/api/v1/email/campaigns/{draft['id']}/send").status_code == 202
     campaign = Campaign.unscoped.get(pk=draft["id"])

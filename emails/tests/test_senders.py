@@ -52,7 +52,11 @@ def test_a_sender_shows_its_records_and_verifies_by_dns(world, settings, dkim_ke
     try:
         missing = client.post(f"/api/v1/email/senders/{body['id']}/verify").json()
         assert missing["verified"] is False
-        assert {r["kind"]: r["status"] for r in missing["dns_records"]} == {"spf": "missing", "dkim": "missing", "dmarc": "missing"}
+        assert {r["kind"]: r["status"] for r in missing["dns_records"]} == {
+            "spf": "missing",
+            "dkim": "missing",
+            "dmarc": "missing",
+        }
         server.records.update(_records(dkim_key))
         server.records["nx2026._domainkey.brand.example"] = ["v=DKIM1; k=rsa; p=SOMEONEELSESKEY"]
         wrong = client.post(f"/api/v1/email/senders/{body['id']}/verify").json()
@@ -96,5 +100,7 @@ def test_smtp_messages_are_dkim_signed_over_the_unsubscribe_headers(shop, smtp, 
     assert {"from", "subject", "list-unsubscribe", "list-unsubscribe-post"} <= set(signed)
     public = f"v=DKIM1; k=rsa; p={dkim_public_key(dkim_key)}".encode()
     assert dkim.verify(received.data, dnsfunc=lambda name, timeout=5: public)
-    tampered = received.data.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nope")
+    tampered = received.data.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nope"
+    )
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: public)

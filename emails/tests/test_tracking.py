@@ -22,7 +22,9 @@ def _lucia(shop, smtp):
     return received, html
 
 
-def test_the_pixel_counts_one_unique_open_and_tells_the_crm(shop, smtp, send_campaign, django_capture_on_commit_callbacks):
+def test_the_pixel_counts_one_unique_open_and_tells_the_crm(
+    shop, smtp, send_campaign, django_capture_on_commit_callbacks
+):
     campaign = send_campaign(shop)
     _received, html = _lucia(shop, smtp)
     pixel = re.search(r'<img src="(https://app\.nexusone\.test/e/o/[^"]+)"', html).group(1)
@@ -76,7 +78,7 @@ def test_one_click_unsubscribe_per_rfc_8058(shop, smtp, send_campaign, django_ca
     client = Client(enforce_csrf_checks=True)
 
     page = client.get(local_path(url))  # a link scanner following the GET changes nothing
-    assert page.status_code == 200 and b"<form method=\"post\">" in page.content
+    assert page.status_code == 200 and b'<form method="post">' in page.content
     assert not Suppression.unscoped.filter(email="lucia@clientes.example").exists()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -63,7 +63,10 @@ def _event_data(message: EmailMessage, event: str, **extra) -> dict:
         },
         "recipient": message.to_email,
         "recipient-domain": message.to_email.split("@")[1],
-        "storage": {"url": "https://se.api.mailgun.net/v3/domains/shop.example/messages/message_key", "key": "message_key"},
+        "storage": {
+            "url": "https://se.api.mailgun.net/v3/domains/shop.example/messages/message_key",
+            "key": "message_key",
+        },
         "envelope": {
             "transport": "smtp",
             "sender": "bounce+176d5a.2e7@shop.example",
@@ -109,7 +112,7 @@ def _sent(shop, send_campaign, mailgun):
 
 
 def test_messages_go_through_the_service_api_with_its_message_id(shop, send_campaign, mailgun):
-    campaign, lucia = _sent(shop, send_campaign, mailgun)
+    _campaign, lucia = _sent(shop, send_campaign, mailgun)
     assert len(mailgun.calls) == 3
     assert lucia.provider_message_id.startswith("<20261207.") and lucia.message_id.endswith("@shop.example>")
     from urllib.parse import parse_qs
@@ -133,7 +136,7 @@ def test_a_signed_delivery_counts_once_and_a_replay_changes_nothing(shop, send_c
 
 
 def test_a_forged_or_unsigned_webhook_is_refused(shop, send_campaign, mailgun):
-    campaign, lucia = _sent(shop, send_campaign, mailgun)
+    _campaign, lucia = _sent(shop, send_campaign, mailgun)
     forged = _signed(_event_data(lucia, "complained"), key="not-the-key")
     assert _post(forged).status_code == 403
     tampered = json.loads(_signed(_event_data(lucia, "delivered")))
@@ -145,11 +148,17 @@ def test_a_forged_or_unsigned_webhook_is_refused(shop, send_campaign, mailgun):
     assert _post(_signed(_event_data(lucia, "delivered")), provider="sendgrid").status_code == 404
 
 
-def test_permanent_failures_and_complaints_suppress_the_address(shop, send_campaign, mailgun, django_capture_on_commit_callbacks):
+def test_permanent_failures_and_complaints_suppress_the_address(
+    shop, send_campaign, mailgun, django_capture_on_commit_callbacks
+):
     campaign, lucia = _sent(shop, send_campaign, mailgun)
     mateo = EmailMessage.unscoped.get(campaign=campaign, to_email="mateo@clientes.example")
     sofia = EmailMessage.unscoped.get(campaign=campaign, to_email="sofia@clientes.example")
-    status = {"code": 550, "message": "5.1.1 The email account that you tried to reach does not exist", "description": ""}
+    status = {
+        "code": 550,
+        "message": "5.1.1 The email account that you tried to reach does not exist",
+        "description": "",
+    }
     failed = _event_data(lucia, "failed", severity="permanent", reason="bounce", **{"delivery-status": status})
     temporary = _event_data(sofia, "failed", severity="temporary", reason="generic")
     with django_capture_on_commit_callbacks(execute=True):
@@ -167,7 +176,7 @@ def test_permanent_failures_and_complaints_suppress_the_address(shop, send_campa
 
 def test_an_event_for_another_workspaces_message_cannot_be_aimed_elsewhere(shop, world, send_campaign, mailgun):
     """The message (found by our id) defines the workspace: an event names a message, never a workspace."""
-    campaign, lucia = _sent(shop, send_campaign, mailgun)
+    _campaign, lucia = _sent(shop, send_campaign, mailgun)
     data = copy.deepcopy(_event_data(lucia, "delivered"))
     data["user-variables"] = {"nx_message": "987654321"}
     data["message"]["headers"]["message-id"] = "unknown@elsewhere"

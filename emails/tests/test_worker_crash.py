@@ -17,7 +17,7 @@ from django.db import connection
 
 from billing.models import Charge
 from crm.tests.factories import make_contact
-from emails.models import Campaign, EmailMessage
+from emails.models import EmailMessage
 from emails.tests.conftest import balance
 from emails.tests.smtp_sink import SmtpSink
 from nexusone.tenancy import workspace_scope
