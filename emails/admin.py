@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from emails.models import Campaign, EmailEvent, EmailMessage, Sender, Suppression
 from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin
 from nexusone.errors import ApplicationError
+from nexusone.permissions import require_staff
 from nexusone.tenancy import workspace_scope
 
 
@@ -28,6 +29,7 @@ class SenderAdmin(WorkspaceOwnedAdmin):
     def verify(self, request, queryset):
         from emails.services.senders import sender_verify
 
+        require_staff(request.user, "emails.admin.sender_verify")
         for sender in queryset.select_related("workspace"):
             with workspace_scope(sender.workspace):
                 sender_verify(sender=sender)
@@ -64,6 +66,7 @@ class CampaignAdmin(WorkspaceOwnedAdmin):
     def cancel(self, request, queryset):
         from emails.services.dispatch import campaign_cancel
 
+        require_staff(request.user, "emails.admin.campaign_cancel")
         active = (Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.TESTING)
         for campaign in queryset.filter(status__in=active, kind=Campaign.Kind.BROADCAST).select_related("workspace"):
             with workspace_scope(campaign.workspace):

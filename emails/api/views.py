@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from emails import selectors
 from emails.api import serializers as s
 from emails.models import Campaign, Sender, Suppression
@@ -43,7 +42,7 @@ class SenderViewSet(ScopedViewSet):
     search_fields = ["email", "name"]
     ordering_fields = ["email", "created_at"]
     ordering = ["email", "id"]
-    required_roles = {"create": Role.ADMIN, "destroy": Role.ADMIN, "verify": Role.MEMBER}
+    permissions = {"create": "emails.sender.manage", "destroy": "emails.sender.manage"}
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -248,7 +247,7 @@ class SuppressionViewSet(ScopedViewSet):
     search_fields = ["email"]
     ordering_fields = ["created_at", "email"]
     ordering = ["-created_at", "-id"]
-    required_roles = {"create": Role.ADMIN, "destroy": Role.ADMIN}
+    permissions = {"create": "emails.suppression.manage", "destroy": "emails.suppression.manage"}
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
