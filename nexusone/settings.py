@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "agents",
     "analytics",
     "emails",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "nexusone.context_processors.platform",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -472,6 +474,16 @@ SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2024-10")
 CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/api2.0/v1")
 # Encryption keys for third-party secrets at rest: first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- Live events and notifications ---------------------------------------------
+# Server-sent events (nexusone/live.py): Redis pub/sub on REDIS_URL (or LIVE_REDIS_URL), in-process without it.
+LIVE_REDIS_URL = env("LIVE_REDIS_URL", default="")
+LIVE_CHANNEL_PREFIX = env("LIVE_CHANNEL_PREFIX", default="nexusone:live")
+# A stream ends after this many seconds (the browser reconnects and membership is re-checked).
+LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
+LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
+SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
 
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
