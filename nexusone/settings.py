@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "agents",
     "analytics",
     "emails",
+    "sms",
     "notifications",
 ]
 
@@ -163,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
+    "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -295,6 +297,18 @@ EMAIL_SEND_MAX_ATTEMPTS = env.int("EMAIL_SEND_MAX_ATTEMPTS", default=5)
 EMAIL_SENDING_STALE_SECONDS = env.int("EMAIL_SENDING_STALE_SECONDS", default=600)
 EMAIL_MAX_RECIPIENTS = env.int("EMAIL_MAX_RECIPIENTS", default=200_000)
 
+# --- SMS (sms/): Twilio's Messages API; the offline sandbox without an account SID and token ---
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_BASE_URL = env("TWILIO_BASE_URL", default="https://api.twilio.com")
+# Messages per second for all workers together (a long code sends 1/s; a Messaging Service queues more),
+# recipients per send task, and the largest campaign.
+SMS_RATE_LIMIT_PER_SECOND = env.int("SMS_RATE_LIMIT_PER_SECOND", default=10)
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
+SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -402,6 +416,8 @@ SPECTACULAR_SETTINGS = {
         "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
         "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
+        "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
+        "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
     },
 }
 
