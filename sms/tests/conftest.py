@@ -49,7 +49,7 @@ class TwilioDouble:
             return httpx.Response(404, json={"code": 20404, "message": "Not found", "more_info": "", "status": 404})
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         if request.headers.get("Authorization") != expected:
-            return httpx.Response(401, json={"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})  # fmt: skip
+            return httpx.Response(401, json=twilio_error(20003, "Authenticate", status=401)[1])
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
         self.requests.append(form)
         if form["To"] in self.errors:
