@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "commerce",
     "agents",
     "analytics",
+    "emails",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "nexusone.context_processors.platform",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -159,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
     "platform-purge-idempotency-records": {"task": "nexusone.idempotency.idempotency_purge", "schedule": 3600},
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
+    "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -246,6 +250,50 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NexusOne <no-reply@nexusone.local>")
+
+# --- E-mail campaigns (emails/): see emails/backends.py and emails/dns.py --------
+# A sending service through django-anymail (amazon_ses|ses, brevo, mailgun, postmark, sendgrid, resend,
+# sparkpost, mailersend); empty: EMAIL_URL's backend (SMTP or the console). One API key, an optional API
+# base URL (a local stand-in), the webhooks' basic-auth "user:password" and the provider's signing key.
+ANYMAIL_PROVIDER = env("ANYMAIL_PROVIDER", default="").strip().lower()
+ANYMAIL_API_KEY = env("ANYMAIL_API_KEY", default="")
+ANYMAIL_API_URL = env("ANYMAIL_API_URL", default="")
+ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL_WEBHOOK_SIGNING_KEY = env("ANYMAIL_WEBHOOK_SIGNING_KEY", default="")
+_ANYMAIL_NAMES = {  # provider → (API key setting, API URL setting, webhook signing key setting)
+    "brevo": ("BREVO_API_KEY", "BREVO_API_URL", ""),
+    "mailgun": ("MAILGUN_API_KEY", "MAILGUN_API_URL", "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "postmark": ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_URL", ""),
+    "sendgrid": ("SENDGRID_API_KEY", "SENDGRID_API_URL", ""),
+    "resend": ("RESEND_API_KEY", "RESEND_API_URL", "RESEND_SIGNING_SECRET"),
+    "sparkpost": ("SPARKPOST_API_KEY", "SPARKPOST_API_URL", ""),
+    "mailersend": ("MAILERSEND_API_TOKEN", "MAILERSEND_API_URL", "MAILERSEND_SIGNING_SECRET"),
+}
+ANYMAIL: dict = {}
+if ANYMAIL_WEBHOOK_SECRET:
+    ANYMAIL["WEBHOOK_SECRET"] = ANYMAIL_WEBHOOK_SECRET
+for _name, _value in zip(
+    _ANYMAIL_NAMES.get(ANYMAIL_PROVIDER, ("", "", "")),
+    (ANYMAIL_API_KEY, ANYMAIL_API_URL, ANYMAIL_WEBHOOK_SIGNING_KEY),
+    strict=True,
+):
+    if _name and _value:
+        ANYMAIL[_name] = _value
+# Plain SMTP: DKIM-sign campaign messages with this RSA key (PEM) under this selector.
+DKIM_PRIVATE_KEY = env.str("DKIM_PRIVATE_KEY", multiline=True, default="")
+DKIM_SELECTOR = env("DKIM_SELECTOR", default="nexusone")
+# Domains that count as verified senders without a DNS lookup (comma-separated), the SPF include to
+# publish (default: the provider's), and DNS servers for the checks ("host" or "host:port"; default: system).
+EMAIL_VERIFIED_DOMAINS = env.list("EMAIL_VERIFIED_DOMAINS", default=[])
+EMAIL_SPF_INCLUDE = env("EMAIL_SPF_INCLUDE", default="")
+EMAIL_DNS_NAMESERVERS = env.list("EMAIL_DNS_NAMESERVERS", default=[])
+# Sending: messages per second for all workers together, recipients per send task, attempts on temporary
+# refusals, when a message stuck in "sending" (its worker died) is given up, and the largest campaign.
+EMAIL_RATE_LIMIT_PER_SECOND = env.int("EMAIL_RATE_LIMIT_PER_SECOND", default=100)
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=500)
+EMAIL_SEND_MAX_ATTEMPTS = env.int("EMAIL_SEND_MAX_ATTEMPTS", default=5)
+EMAIL_SENDING_STALE_SECONDS = env.int("EMAIL_SENDING_STALE_SECONDS", default=600)
+EMAIL_MAX_RECIPIENTS = env.int("EMAIL_MAX_RECIPIENTS", default=200_000)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -351,6 +399,9 @@ SPECTACULAR_SETTINGS = {
         "WhatsAppTemplateStatusEnum": "whatsapp.models.MessageTemplate.Status",
         # several components now have a "status" enum: name the invitation's explicitly
         "InvitationStatusEnum": "accounts.models.Invitation.Status",
+        "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
+        "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
+        "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
     },
 }
 
@@ -433,6 +484,16 @@ LONGEST_PROVIDER_CALL_SECONDS = int(
 IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=LONGEST_PROVIDER_CALL_SECONDS + 60)
 # Encryption keys for third-party secrets at rest: first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- Live events and notifications ---------------------------------------------
+# Server-sent events (nexusone/live.py): Redis pub/sub on REDIS_URL (or LIVE_REDIS_URL), in-process without it.
+LIVE_REDIS_URL = env("LIVE_REDIS_URL", default="")
+LIVE_CHANNEL_PREFIX = env("LIVE_CHANNEL_PREFIX", default="nexusone:live")
+# A stream ends after this many seconds (the browser reconnects and membership is re-checked).
+LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
+LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
+SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
 
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
+from emails.webhooks import tracking_webhook
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
 from whatsapp.webhooks import whatsapp_webhook
@@ -28,6 +29,9 @@ urlpatterns = [
     re_path(r"^api/.*$", api_not_found),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
+    # public: signed by the sending service (anymail), only the configured provider answers
+    path("webhooks/email/<slug:provider>/tracking/", tracking_webhook, name="email-tracking-webhook"),
+    path("e/", include("emails.public_urls")),  # public: open pixel, tracked links, unsubscribe (signed tokens)
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -42,6 +46,7 @@ urlpatterns += i18n_patterns(
     path("", include("billing.urls")),
     path("", include("whatsapp.urls")),
     path("w/<slug:slug>/crm/", include("crm.urls")),
+    path("", include("notifications.urls")),
     prefix_default_language=True,
 )
 

@@ -24,7 +24,14 @@ UNSAFE = ("post", "put", "patch", "delete")
 PUBLIC_API_ROUTES = {"auth-register", "auth-login", "auth-refresh", "auth-logout"}
 
 # Writes a viewer may make because they concern the user, not the workspace.
-VIEWER_WRITABLE = {("me", "patch"), ("invitation-accept-api", "post"), ("workspace-list", "post")}
+VIEWER_WRITABLE = {
+    ("me", "patch"),
+    ("invitation-accept-api", "post"),
+    ("workspace-list", "post"),
+    # marking one's own notifications read changes nothing of the workspace's
+    ("notification-read", "post"),
+    ("notification-read-all", "post"),
+}
 
 
 @dataclass(frozen=True)
