@@ -146,8 +146,9 @@ def test_a_reserved_charge_is_resumed_only_by_its_owner(ws):
     charge_id = charge_reserve(workspace=ws, module="content", idempotency_key="resume", owner="task-1")
     ran = []
     for stranger in ("", "task-2"):
-        with pytest.raises(Conflict) as info, charge(
-            workspace=ws, module="content", idempotency_key="resume", owner=stranger
+        with (
+            pytest.raises(Conflict) as info,
+            charge(workspace=ws, module="content", idempotency_key="resume", owner=stranger),
         ):
             ran.append(stranger)
         assert info.value.code == "charge_in_progress" and info.value.status_code == 409
