@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "content",
+    "medialib",
     "campaigns",
     "whatsapp",
     "crm",
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "agents",
     "analytics",
     "emails",
+    "sms",
     "notifications",
 ]
 
@@ -162,7 +164,9 @@ CELERY_BEAT_SCHEDULE = {
     "platform-purge-idempotency-records": {"task": "nexusone.idempotency.idempotency_purge", "schedule": 3600},
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
+    "media-cleanup": {"task": "medialib.tasks.media_cleanup", "schedule": 3600},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
+    "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -295,6 +299,18 @@ EMAIL_SEND_MAX_ATTEMPTS = env.int("EMAIL_SEND_MAX_ATTEMPTS", default=5)
 EMAIL_SENDING_STALE_SECONDS = env.int("EMAIL_SENDING_STALE_SECONDS", default=600)
 EMAIL_MAX_RECIPIENTS = env.int("EMAIL_MAX_RECIPIENTS", default=200_000)
 
+# --- SMS (sms/): Twilio's Messages API; the offline sandbox without an account SID and token ---
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_BASE_URL = env("TWILIO_BASE_URL", default="https://api.twilio.com")
+# Messages per second for all workers together (a long code sends 1/s; a Messaging Service queues more),
+# recipients per send task, and the largest campaign.
+SMS_RATE_LIMIT_PER_SECOND = env.int("SMS_RATE_LIMIT_PER_SECOND", default=10)
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
+SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -327,22 +343,49 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The storage buckets (nexusone/storage.py): public ones are read without a signature,
+# private ones only through signed expiring URLs. Locally each is a folder of MEDIA_ROOT;
+# with AWS_STORAGE_BUCKET_NAME each is a prefix of that S3 bucket.
+STORAGE_PUBLIC_BUCKETS = ("avatars", "landing-pages", "generated-content", "video-assets")
+STORAGE_PRIVATE_BUCKETS = ("user-uploads", "ai-generated")
+# Lifetime of a signed URL handed to a member's browser, and to a provider that fetches a file.
+STORAGE_SIGNED_URL_SECONDS = env.int("STORAGE_SIGNED_URL_SECONDS", default=15 * 60)
+STORAGE_PROVIDER_URL_SECONDS = env.int("STORAGE_PROVIDER_URL_SECONDS", default=2 * 3600)
+# Largest upload through /api/v1/media/uploads (bigger → 413), and the hours a stored object
+# without its library row (a crash between the two writes) is kept before the sweeper deletes it.
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+MEDIA_ORPHAN_GRACE_HOURS = env.int("MEDIA_ORPHAN_GRACE_HOURS", default=24)
+_S3_OPTIONS = {
+    "bucket_name": AWS_STORAGE_BUCKET_NAME,
+    "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+    "region_name": env("AWS_S3_REGION_NAME", default=None),
+    "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+    "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+    "signature_version": "s3v4",
+    "file_overwrite": False,
+    "default_acl": None,
+    "querystring_auth": True,
+    "querystring_expire": 3600,
+}
+# Public buckets may be served from a CDN domain in front of the S3 bucket.
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="")
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
-            "signature_version": "s3v4",
-            "file_overwrite": False,
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": 3600,
-        },
-    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": dict(_S3_OPTIONS)}
+for _bucket in STORAGE_PUBLIC_BUCKETS + STORAGE_PRIVATE_BUCKETS:
+    _public = _bucket in STORAGE_PUBLIC_BUCKETS
+    if AWS_STORAGE_BUCKET_NAME:
+        STORAGES[_bucket] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_S3_OPTIONS,
+                "location": _bucket,
+                "querystring_auth": not _public,
+                "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
+                "custom_domain": (AWS_S3_CUSTOM_DOMAIN or None) if _public else None,
+            },
+        }
+    else:
+        STORAGES[_bucket] = {"BACKEND": "nexusone.storage.BucketFileSystemStorage", "OPTIONS": {"bucket": _bucket}}
 
 # Request bodies: JSON/forms are capped here; uploads have their own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
@@ -402,6 +445,8 @@ SPECTACULAR_SETTINGS = {
         "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
         "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
+        "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
+        "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
     },
 }
 

@@ -73,19 +73,27 @@ def audience_clean(value: Any) -> dict:
     return {"contact_ids": sorted(set(contact_ids))}
 
 
-def audience_contacts(*, audience: Mapping) -> QuerySet:
-    """The contacts a campaign would address now (consent, address, not suppressed)."""
+def audience_base(*, audience: Mapping) -> QuerySet:
+    """The contacts an audience names (a segment's, or listed ids), before any channel's filters."""
     from crm.models import Contact, Segment
     from crm.selectors import segment_queryset
 
     if audience.get("segment_id"):
         segment = Segment.objects.filter(pk=audience["segment_id"]).first()
-        contacts = segment_queryset(segment=segment) if segment is not None else Contact.objects.none()
-    elif audience.get("contact_ids"):
-        contacts = Contact.objects.filter(pk__in=audience["contact_ids"])
-    else:
-        return Contact.objects.none()
-    return contacts.filter(email_opt_in=True).exclude(email="").exclude(email__in=Suppression.objects.values("email"))
+        return segment_queryset(segment=segment) if segment is not None else Contact.objects.none()
+    if audience.get("contact_ids"):
+        return Contact.objects.filter(pk__in=audience["contact_ids"])
+    return Contact.objects.none()
+
+
+def audience_contacts(*, audience: Mapping) -> QuerySet:
+    """The contacts a campaign would address now (consent, address, not suppressed)."""
+    return (
+        audience_base(audience=audience)
+        .filter(email_opt_in=True)
+        .exclude(email="")
+        .exclude(email__in=Suppression.objects.values("email"))
+    )
 
 
 def audience_language(*, audience: Mapping, default: str = "en") -> str:
