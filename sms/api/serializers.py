@@ -39,7 +39,8 @@ class SmsCampaignOutput(serializers.Serializer):
 
 
 class SmsCountInput(serializers.Serializer):
-    body = serializers.CharField(max_length=1600, allow_blank=True, trim_whitespace=False)
+    # An empty or missing text counts as 0 segments (the page asks while the user types).
+    body = serializers.CharField(max_length=1600, allow_blank=True, trim_whitespace=False, required=False, default="")
 
 
 class SmsCountOutput(serializers.Serializer):
