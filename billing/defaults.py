@@ -201,6 +201,30 @@ MODULE_COSTS = [
             "he": "תוכן AI",
         },
     },
+    {
+        "module": "voiceover",
+        "credits": 5,
+        "description": "one voiceover (text to speech)",
+        "label": {
+            "en": "Voiceovers",
+            "es": "Locuciones",
+            "pt": "Locuções",
+            "ar": "التعليق الصوتي",
+            "he": "קריינות",
+        },
+    },
+    {
+        "module": "image_generation",
+        "credits": 5,
+        "description": "each generated image",
+        "label": {
+            "en": "Image generation",
+            "es": "Generación de imágenes",
+            "pt": "Geração de imagens",
+            "ar": "توليد الصور",
+            "he": "יצירת תמונות",
+        },
+    },
 ]
 
 CREDIT_PACKS = [
