@@ -53,7 +53,9 @@ schema: install-dev
 	$(PY) manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 messages: install-dev
-	$(PY) manage.py makemessages -l es -l pt -l ar -l he --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l es -l pt -l ar -l he --ignore=.venv --ignore=staticfiles --no-obsolete --no-wrap
+	@# normalized like the committed catalogs (unwrapped lines), so diffs between helpers stay small
+	$(PY) -c "import glob, polib; [polib.pofile(p, wrapwidth=0).save(p) for p in glob.glob('locale/*/LC_MESSAGES/django.po')]"
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -4,7 +4,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts.models import ApiKey, Invitation, Membership, User, Workspace
-from nexusone.admin import WorkspaceOwnedAdmin
+from nexusone.admin import WorkspaceOwnedAdmin, staff_action
 
 
 class MembershipInline(TabularInline):
@@ -42,14 +42,14 @@ class WorkspaceAdmin(ModelAdmin):
     inlines = (MembershipInline,)
     actions = ("suspend", "unsuspend")
 
-    @admin.action(description="Suspend selected workspaces")
+    @staff_action("accounts.workspace.suspend", description="Suspend selected workspaces")
     def suspend(self, request, queryset):
         from accounts.services import workspace_set_suspended
 
         for workspace in queryset:
             workspace_set_suspended(workspace=workspace, suspended=True, actor=request.user, request=request)
 
-    @admin.action(description="Lift the suspension of selected workspaces")
+    @staff_action("accounts.workspace.suspend", description="Lift the suspension of selected workspaces")
     def unsuspend(self, request, queryset):
         from accounts.services import workspace_set_suspended
 

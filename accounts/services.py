@@ -1,7 +1,10 @@
 """Account writes: workspaces, memberships, invitations, API keys, profile.
 
 Keyword-only, typed, named `<entity>_<action>`. Each sensitive change writes
-an audit entry. Role rules live here, not in views.
+an audit entry. Every workspace action checks the permission table
+(`nexusone.permissions`, rules in `accounts/permissions.py`) with the actor's
+role (`actor_role`; `via_api_key=True` when an API key acts), so a page, the
+API and the admin cannot disagree about who may do what.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from billing.services import billing_account_open
 from nexusone.api.authentication import hash_api_key
 from nexusone.audit import audit_record
 from nexusone.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from nexusone.permissions import require, require_staff
 from nexusone.tenancy import workspace_scope
 
 PROFILE_FIELDS = ("name", "preferred_language", "timezone")
@@ -57,7 +61,10 @@ def workspace_create_personal(*, user: User, request=None) -> Workspace:
     return workspace_create(owner=user, name=name, is_personal=True, request=request)
 
 
-def workspace_rename(*, workspace: Workspace, name: str, actor: User, request=None) -> Workspace:
+def workspace_rename(
+    *, workspace: Workspace, name: str, actor: User, actor_role: str, via_api_key: bool = False, request=None
+) -> Workspace:
+    require("accounts.workspace.rename", role=actor_role, api_key=via_api_key)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
@@ -76,7 +83,10 @@ def workspace_rename(*, workspace: Workspace, name: str, actor: User, request=No
 
 
 @transaction.atomic
-def workspace_delete(*, workspace: Workspace, actor: User, request=None) -> None:
+def workspace_delete(
+    *, workspace: Workspace, actor: User, actor_role: str, via_api_key: bool = False, request=None
+) -> None:
+    require("accounts.workspace.delete", role=actor_role, api_key=via_api_key)
     if workspace.is_personal:
         raise Conflict(
             _("A personal workspace cannot be deleted; delete the account instead."), code="personal_workspace"
@@ -111,8 +121,8 @@ def _owner_count(workspace: Workspace) -> int:
 
 
 def _check_can_manage(*, actor_role: str, target_role: str, new_role: str | None = None) -> None:
-    """Admins manage members and viewers and may grant up to admin; only owners
-    touch owners or grant ownership."""
+    """Beyond the table's rule: admins manage members and viewers and may grant
+    up to admin; only owners touch owners or grant ownership."""
     ceiling = ROLE_RANK[Role(actor_role)]
     if ROLE_RANK[Role(target_role)] > ceiling or (new_role and ROLE_RANK[Role(new_role)] > ceiling):
         raise PermissionDenied(_("You cannot change a member whose role is above yours."))
@@ -122,8 +132,16 @@ def _check_can_manage(*, actor_role: str, target_role: str, new_role: str | None
 
 @transaction.atomic
 def membership_change_role(
-    *, workspace: Workspace, membership_id: int, role: str, actor: User, actor_role: str, request=None
+    *,
+    workspace: Workspace,
+    membership_id: int,
+    role: str,
+    actor: User,
+    actor_role: str,
+    via_api_key: bool = False,
+    request=None,
 ) -> Membership:
+    require("accounts.member.change_role", role=actor_role, api_key=via_api_key)
     if role not in Role.values:
         raise ValidationFailed(details={"role": [_("Choose one of: %s.") % ", ".join(Role.values)]})
     membership = _lock_membership(workspace=workspace, membership_id=membership_id)
@@ -145,9 +163,20 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, workspace: Workspace, membership_id: int, actor: User, actor_role: str, request=None) -> None:
+def membership_remove(
+    *,
+    workspace: Workspace,
+    membership_id: int,
+    actor: User,
+    actor_role: str,
+    via_api_key: bool = False,
+    request=None,
+) -> None:
     membership = _lock_membership(workspace=workspace, membership_id=membership_id)
-    if membership.user_id != actor.pk:
+    if membership.user_id == actor.pk:
+        require("accounts.member.leave", role=actor_role, api_key=via_api_key)
+    else:
+        require("accounts.member.remove", role=actor_role, api_key=via_api_key)
         _check_can_manage(actor_role=actor_role, target_role=membership.role)
     if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
         raise Conflict(_("A workspace needs at least one owner."), code="last_owner")
@@ -173,10 +202,18 @@ def _token_digest(token: str) -> str:
 
 
 def invitation_create(
-    *, workspace: Workspace, email: str, role: str, actor: User, actor_role: str, request=None
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str,
+    actor: User,
+    actor_role: str,
+    via_api_key: bool = False,
+    request=None,
 ) -> Invitation:
     """Invite `email` with `role` and e-mail them an accept link. Requires the
     workspace scope to be active."""
+    require("accounts.invitation.create", role=actor_role, api_key=via_api_key)
     email = User.objects.normalize_email(email or "").strip().lower()
     if role not in Role.values:
         raise ValidationFailed(details={"role": [_("Choose one of: %s.") % ", ".join(Role.values)]})
@@ -217,7 +254,10 @@ def _send_invitation_mail(email: str, language: str, context: dict) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 
-def invitation_revoke(*, invitation: Invitation, actor: User, request=None) -> Invitation:
+def invitation_revoke(
+    *, invitation: Invitation, actor: User, actor_role: str, via_api_key: bool = False, request=None
+) -> Invitation:
+    require("accounts.invitation.revoke", role=actor_role, api_key=via_api_key)
     if invitation.status != Invitation.Status.PENDING:
         raise Conflict(_("Only a pending invitation can be revoked."), code="not_pending")
     invitation.status = Invitation.Status.REVOKED
@@ -271,9 +311,17 @@ def invitation_accept(*, token: str, user: User, request=None) -> Membership:
 
 
 def api_key_create(
-    *, workspace: Workspace, name: str, role: str, actor: User, actor_role: str, request=None
+    *,
+    workspace: Workspace,
+    name: str,
+    role: str,
+    actor: User,
+    actor_role: str,
+    via_api_key: bool = False,
+    request=None,
 ) -> tuple[ApiKey, str]:
     """Create a key; return it with its secret, which is never retrievable again."""
+    require("accounts.api_key.create", role=actor_role, api_key=via_api_key)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
@@ -302,7 +350,8 @@ def api_key_create(
     return api_key, secret
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: User, request=None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: User, actor_role: str, via_api_key: bool = False, request=None) -> ApiKey:
+    require("accounts.api_key.revoke", role=actor_role, api_key=via_api_key)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at", "updated_at"])
@@ -320,7 +369,9 @@ def api_key_revoke(*, api_key: ApiKey, actor: User, request=None) -> ApiKey:
 # --- Profile -------------------------------------------------------------
 
 
-def user_update_profile(*, user: User, data: dict) -> User:
+def user_update_profile(*, user: User, data: dict, via_api_key: bool = False) -> User:
+    # A profile belongs to the person, whatever the workspace: any role, never a key.
+    require("accounts.profile.change", role=Role.VIEWER, api_key=via_api_key)
     changed = [field for field in PROFILE_FIELDS if field in data and getattr(user, field) != data[field]]
     for field in changed:
         setattr(user, field, data[field])
@@ -332,6 +383,7 @@ def user_update_profile(*, user: User, data: dict) -> User:
 
 def workspace_set_suspended(*, workspace: Workspace, suspended: bool, actor: User, request=None) -> Workspace:
     """Staff action: a suspended workspace answers 404 to its members."""
+    require_staff(actor, "accounts.workspace.suspend")
     workspace.is_suspended = suspended
     workspace.save(update_fields=["is_suspended", "updated_at"])
     audit_record(

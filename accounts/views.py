@@ -40,7 +40,7 @@ class DashboardView(WorkspacePageMixin, TemplateView):
 
 class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
     template_name = "accounts/settings_workspace.html"
-    write_role = Role.ADMIN
+    form_permissions = {"": "accounts.workspace.rename"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -51,7 +51,11 @@ class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
         form = WorkspaceForm(request.POST)
         if form.is_valid():
             services.workspace_rename(
-                workspace=self.workspace, name=form.cleaned_data["name"], actor=request.user, request=request
+                workspace=self.workspace,
+                name=form.cleaned_data["name"],
+                actor=request.user,
+                actor_role=self.membership.role,
+                request=request,
             )
             messages.success(request, _("Workspace renamed."))
             return redirect("workspace_settings", slug=slug)
@@ -62,12 +66,22 @@ class MembersView(WorkspacePageMixin, TemplateView):
     """Members with their roles, pending invitations, and the invite form."""
 
     template_name = "accounts/settings_members.html"
-    write_role = Role.VIEWER  # leaving is allowed to anyone; the service checks the rest
+    form_permissions = {
+        "invite": "accounts.invitation.create",
+        "role": "accounts.member.change_role",
+        # anyone may leave; removing someone else is checked by the service (accounts.member.remove)
+        "remove": "accounts.member.leave",
+        "revoke_invitation": "accounts.invitation.revoke",
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = selectors.workspace_memberships(workspace=self.workspace)
-        context["invitations"] = Invitation.objects.filter(status=Invitation.Status.PENDING)
+        context["invitations"] = (
+            Invitation.objects.filter(status=Invitation.Status.PENDING)
+            if self.may("accounts.invitation.view")
+            else Invitation.objects.none()
+        )
         context.setdefault("invite_form", InvitationForm())
         context["role_choices"] = Role.choices
         return context
@@ -110,7 +124,9 @@ class MembersView(WorkspacePageMixin, TemplateView):
                 messages.success(request, _("Member removed."))
             elif action == "revoke_invitation":
                 invitation = get_object_or_404(Invitation.objects.all(), pk=request.POST.get("invitation"))
-                services.invitation_revoke(invitation=invitation, actor=request.user, request=request)
+                services.invitation_revoke(
+                    invitation=invitation, actor=request.user, actor_role=self.membership.role, request=request
+                )
                 messages.success(request, _("Invitation revoked."))
         except (ApplicationError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("The request could not be processed.")))
@@ -119,8 +135,8 @@ class MembersView(WorkspacePageMixin, TemplateView):
 
 class ApiKeysView(WorkspacePageMixin, TemplateView):
     template_name = "accounts/settings_api_keys.html"
-    required_role = Role.ADMIN
-    write_role = Role.ADMIN
+    permission = "accounts.api_key.view"
+    form_permissions = {"create": "accounts.api_key.create", "revoke": "accounts.api_key.revoke"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -131,7 +147,9 @@ class ApiKeysView(WorkspacePageMixin, TemplateView):
     def post(self, request, slug):
         if request.POST.get("action") == "revoke":
             api_key = get_object_or_404(ApiKey.objects.all(), pk=request.POST.get("api_key"))
-            services.api_key_revoke(api_key=api_key, actor=request.user, request=request)
+            services.api_key_revoke(
+                api_key=api_key, actor=request.user, actor_role=self.membership.role, request=request
+            )
             messages.success(request, _("API key revoked."))
             return redirect("workspace_api_keys", slug=slug)
         form = ApiKeyForm(request.POST)
@@ -153,7 +171,7 @@ class ApiKeysView(WorkspacePageMixin, TemplateView):
 
 class AuditLogView(WorkspacePageMixin, TemplateView):
     template_name = "accounts/settings_audit.html"
-    required_role = Role.OWNER
+    permission = "accounts.audit.view"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

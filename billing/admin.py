@@ -15,7 +15,7 @@ from unfold.admin import ModelAdmin
 from billing import services
 from billing.forms import AdjustCreditsForm, ChangePlanForm
 from billing.models import BillingAccount, Charge, CreditPack, LedgerEntry, ModuleCost, Plan, StripeEvent
-from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin
+from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin, staff_action
 from nexusone.errors import ApplicationError
 
 
@@ -92,7 +92,7 @@ class BillingAccountAdmin(WorkspaceOwnedAdmin):
         url = reverse("admin:billing_ledgerentry_changelist") + f"?workspace__id__exact={account.workspace_id}"
         return format_html('<a href="{}">{}</a>', url, _("Open this workspace's ledger"))
 
-    @admin.action(description=_("Adjust credits…"), permissions=["billing"])
+    @staff_action("billing.credits.adjust", description=_("Adjust credits…"), permissions=["billing"])
     def adjust_credits(self, request, queryset):
         form = AdjustCreditsForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -112,7 +112,7 @@ class BillingAccountAdmin(WorkspaceOwnedAdmin):
             return None
         return _action_form(self, request, queryset, form=form, action="adjust_credits", title=_("Adjust credits"))
 
-    @admin.action(description=_("Change plan…"), permissions=["billing"])
+    @staff_action("billing.plan.assign", description=_("Change plan…"), permissions=["billing"])
     def change_plan(self, request, queryset):
         form = ChangePlanForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -158,7 +158,7 @@ class StripeEventAdmin(ReadOnlyAdmin):
     search_fields = ("stripe_id", "type", "outcome")
     actions = ("process_again",)
 
-    @admin.action(description=_("Process again (failed or stuck events)"))
+    @staff_action("billing.stripe_event.reprocess", description=_("Process again (failed or stuck events)"))
     def process_again(self, request, queryset):
         from billing.tasks import stripe_event_process
 

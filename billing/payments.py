@@ -3,8 +3,9 @@ portal, fulfilment of completed Checkout Sessions, and the subscription and
 invoice effects of webhook events.
 
 Contract:
-- Starting a Checkout needs an owner (checked by the caller) and payments
-  configured; it never changes credits. Credits move only when Stripe says
+- Starting a Checkout or opening the portal needs the table's rule
+  (`billing.plan.change`, `billing.credits.buy`, `billing.portal.open`:
+  owners) and payments configured; it never changes credits. Credits move only when Stripe says
   money moved: a paid Checkout Session for a pack (`checkout:<session id>`,
   from the webhook or the success page, whichever comes first — once), and
   `invoice.paid` for a plan (`invoice:<invoice id>`, once).
@@ -27,6 +28,7 @@ from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, CreditPack, Plan
 from nexusone.audit import audit_record
 from nexusone.errors import Conflict, NotFound, ValidationFailed
+from nexusone.permissions import require
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,10 @@ def _customer(account: BillingAccount, *, workspace) -> str:
 
 
 def checkout_start_subscription(
-    *, workspace, plan_key: str, actor, idempotency_key: str | None = None, request=None
+    *, workspace, plan_key: str, actor, actor_role: str, idempotency_key: str | None = None, request=None
 ) -> str:
     """A Stripe Checkout URL for subscribing to `plan_key`."""
+    require("billing.plan.change", role=actor_role)
     gateway.client()  # payments_not_configured before anything else
     plan = Plan.objects.filter(key=plan_key, is_active=True).first()
     if plan is None:
@@ -92,8 +95,11 @@ def checkout_start_subscription(
     return session["url"]
 
 
-def checkout_start_topup(*, workspace, pack_key: str, actor, idempotency_key: str | None = None, request=None) -> str:
+def checkout_start_topup(
+    *, workspace, pack_key: str, actor, actor_role: str, idempotency_key: str | None = None, request=None
+) -> str:
     """A Stripe Checkout URL for buying the credit pack `pack_key`."""
+    require("billing.credits.buy", role=actor_role)
     gateway.client()
     pack = CreditPack.objects.filter(key=pack_key, is_active=True).first()
     if pack is None:
@@ -132,8 +138,9 @@ def checkout_start_topup(*, workspace, pack_key: str, actor, idempotency_key: st
     return session["url"]
 
 
-def portal_open(*, workspace) -> str:
+def portal_open(*, workspace, actor_role: str) -> str:
     """A Stripe customer portal URL (manage payment methods, invoices, plan)."""
+    require("billing.portal.open", role=actor_role)
     gateway.client()
     account = services.billing_account_ensure(workspace=workspace)
     session = gateway.portal_session_create(

@@ -16,7 +16,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.models import Role, role_at_least
 from billing import payments, selectors
 from billing.money import format_price
 from nexusone.errors import ApplicationError
@@ -27,7 +26,11 @@ logger = logging.getLogger(__name__)
 
 class BillingView(WorkspacePageMixin, TemplateView):
     template_name = "billing/billing.html"
-    write_role = Role.OWNER
+    form_permissions = {
+        "upgrade": "billing.plan.change",
+        "topup": "billing.credits.buy",
+        "portal": "billing.portal.open",
+    }
 
     def get(self, request, *args, **kwargs):
         session_id = request.GET.get("session_id", "")
@@ -65,7 +68,7 @@ class BillingView(WorkspacePageMixin, TemplateView):
             packs=packs,
             page_obj=page_obj,
             payments_configured=selectors.payments_configured(),
-            can_manage_billing=role_at_least(self.membership.role, Role.OWNER),
+            can_manage_billing=self.may("billing.plan.change"),
         )
         return context
 
@@ -74,14 +77,22 @@ class BillingView(WorkspacePageMixin, TemplateView):
         try:
             if action == "upgrade":
                 url = payments.checkout_start_subscription(
-                    workspace=self.workspace, plan_key=request.POST.get("plan", ""), actor=request.user, request=request
+                    workspace=self.workspace,
+                    plan_key=request.POST.get("plan", ""),
+                    actor=request.user,
+                    actor_role=self.membership.role,
+                    request=request,
                 )
             elif action == "topup":
                 url = payments.checkout_start_topup(
-                    workspace=self.workspace, pack_key=request.POST.get("pack", ""), actor=request.user, request=request
+                    workspace=self.workspace,
+                    pack_key=request.POST.get("pack", ""),
+                    actor=request.user,
+                    actor_role=self.membership.role,
+                    request=request,
                 )
             elif action == "portal":
-                url = payments.portal_open(workspace=self.workspace)
+                url = payments.portal_open(workspace=self.workspace, actor_role=self.membership.role)
             else:
                 messages.error(request, _("Unknown action."))
                 return redirect("billing", slug=slug)

@@ -12,7 +12,7 @@ from django.urls import path
 from content.gateway.prompts import PROMPT_VERSION, available_templates
 from content.landing_services import landing_page_unpublish
 from content.models import Generation, IdeaBatch, LandingPage, LandingPageSubmission
-from nexusone.admin import WorkspaceOwnedAdmin
+from nexusone.admin import WorkspaceOwnedAdmin, staff_action
 
 AI_READONLY = (
     "workspace", "created_by", "provider", "model", "prompt_version", "prompt_tokens", "completion_tokens",
@@ -94,7 +94,7 @@ class LandingPageAdmin(WorkspaceOwnedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Unpublish selected pages (take them offline)")
+    @staff_action("content.admin.page_unpublish", description="Unpublish selected pages (take them offline)")
     def unpublish_pages(self, request, queryset):
         # Staff moderation (e.g. abuse reports): through the service, so each one is audited.
         pages = list(queryset.select_related("workspace").filter(status=LandingPage.Status.PUBLISHED))

@@ -1,13 +1,34 @@
 """Admin plumbing: workspace-owned models are listed through `unscoped` (the
-admin is the staff console across tenants), and the audit log is read-only."""
+admin is the staff console across tenants), the audit log is read-only, and
+admin actions check the permission table (`staff_action`)."""
 
 from __future__ import annotations
+
+import functools
 
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
 from nexusone.audit import AuditEntry
 from nexusone.idempotency import IdempotencyRecord
+from nexusone.permissions import require_staff
+
+
+def staff_action(rule: str, **options):
+    """`@admin.action` that first checks the table's staff rule `rule`
+    (nexusone.permissions), so the admin asks the same table as pages and
+    the API. `options` go to `admin.action` (description, permissions)."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(modeladmin, request, queryset):
+            require_staff(request.user, rule)
+            return func(modeladmin, request, queryset)
+
+        wrapper.permission_rule = rule
+        return admin.action(**options)(wrapper)
+
+    return decorator
 
 
 class WorkspaceOwnedAdmin(ModelAdmin):

@@ -10,4 +10,9 @@ class NexusOneConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
         from nexusone.api import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+
+        # Every app's rules join the permission table before the first request.
+        autodiscover_modules("permissions")

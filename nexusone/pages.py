@@ -14,16 +14,49 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, role_at_least
+from nexusone import permissions as table
 from nexusone.middleware import is_api_path
 from nexusone.tenancy import workspace_scope
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 class WorkspacePageMixin(LoginRequiredMixin):
-    """Resolve `<slug>` to a workspace the user belongs to, check the role and
-    hold the tenant scope while the view runs."""
+    """Resolve `<slug>` to a workspace the user belongs to, check the
+    permission table and hold the tenant scope while the view runs.
 
-    required_role: str = Role.VIEWER
-    write_role: str = Role.MEMBER
+    Permissions (`nexusone.permissions`): reads need `permission` (default
+    `<app>.view`); a POST needs the rule named for its `action` field in
+    `form_permissions` (`""` for forms without one; an undeclared action
+    needs the strictest declared rule), else `<app>.change`. A
+    refused request is a 403 before the handler runs. Interim: a role in
+    `required_role` (reads) or `write_role` (writes) replaces the default."""
+
+    permission: str | None = None
+    form_permissions: dict[str, str] = {}
+    required_role: str | None = None
+    write_role: str | None = None
+
+    @classmethod
+    def permission_for(cls, method: str, action: str | None = None) -> str | None:
+        """The table rule a request needs; None when an interim role attribute decides."""
+        if method in READ_METHODS:
+            if cls.permission:
+                return cls.permission
+            return None if cls.required_role else table.default_name(table.app_of(cls), write=False)
+        if cls.form_permissions:
+            if action is not None and action in cls.form_permissions:
+                return cls.form_permissions[action]
+            # An action the view did not declare needs the strictest declared rule (fail closed).
+            return max(cls.form_permissions.values(), key=lambda name: table.role_rank(table.least_role(name)))
+        return None if cls.write_role else table.default_name(table.app_of(cls), write=True)
+
+    @classmethod
+    def role_needed(cls, method: str, action: str | None = None) -> str:
+        name = cls.permission_for(method, action)
+        if name is not None:
+            return table.least_role(name)
+        return cls.required_role if method in READ_METHODS else cls.write_role
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -35,8 +68,8 @@ class WorkspacePageMixin(LoginRequiredMixin):
         )
         if membership is None:
             raise Http404(_("Workspace not found."))
-        needed = self.required_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
-        if not role_at_least(membership.role, needed):
+        action = request.POST.get("action", "") if request.method == "POST" else None
+        if table.role_rank(membership.role) < table.role_rank(self.role_needed(request.method, action)):
             raise PermissionDenied(_("Your role in this workspace does not allow this action."))
         request.workspace, request.workspace_role = membership.workspace, membership.role
         self.workspace, self.membership = membership.workspace, membership
@@ -53,6 +86,10 @@ class WorkspacePageMixin(LoginRequiredMixin):
         context["can_write"] = role_at_least(self.membership.role, Role.MEMBER)
         context["can_admin"] = role_at_least(self.membership.role, Role.ADMIN)
         return context
+
+    def may(self, name: str) -> bool:
+        """Whether the current member may do `name` (for per-object checks in handlers)."""
+        return table.allowed(name, self.membership.role)
 
 
 def home(request):

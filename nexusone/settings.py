@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "commerce",
     "agents",
     "analytics",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "nexusone.context_processors.platform",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -408,6 +410,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Outbound HTTP (nexusone/outbound) ----------------------------------------
+# Networks exempted from the SSRF rules for user-supplied URLs (any port): local test servers only.
+OUTBOUND_ALLOW_CIDRS = env.list("OUTBOUND_ALLOW_CIDRS", default=[])
+
 # --- Providers (each: key + base URL; offline twin when no key) -------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
@@ -469,6 +475,16 @@ CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/
 # Encryption keys for third-party secrets at rest: first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# --- Live events and notifications ---------------------------------------------
+# Server-sent events (nexusone/live.py): Redis pub/sub on REDIS_URL (or LIVE_REDIS_URL), in-process without it.
+LIVE_REDIS_URL = env("LIVE_REDIS_URL", default="")
+LIVE_CHANNEL_PREFIX = env("LIVE_CHANNEL_PREFIX", default="nexusone:live")
+# A stream ends after this many seconds (the browser reconnects and membership is re-checked).
+LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
+LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
+SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
+
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -480,7 +496,15 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # HTTP client libraries log whole URLs at INFO, query strings (tokens) included:
+        # the outbound door logs each exchange itself, without secrets.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+    },
 }
 
 UNFOLD = {

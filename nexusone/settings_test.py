@@ -27,3 +27,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"t{_worker}"}}
+
+# Redis pub/sub ignores the database number: each worker (and run) gets its own live channels.
+LIVE_CHANNEL_PREFIX = f"nexusone-test:{_worker}:{os.getpid()}"
+# Streams opened by the route walk end at once; stream tests raise it.
+LIVE_STREAM_MAX_SECONDS = 0.05
+LIVE_STREAM_HEARTBEAT_SECONDS = 0.05
+SLACK_WEBHOOK_URL_PREFIX = "http://127.0.0.1:"

@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("", include("billing.urls")),
     path("", include("whatsapp.urls")),
     path("w/<slug:slug>/crm/", include("crm.urls")),
+    path("", include("notifications.urls")),
     prefix_default_language=True,
 )
 

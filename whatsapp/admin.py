@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin
+from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin, staff_action
 from nexusone.errors import ApplicationError
 from nexusone.tenancy import workspace_scope
 from whatsapp.models import (
@@ -55,7 +55,7 @@ class WhatsAppAccountAdmin(WorkspaceOwnedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Sync templates from Meta")
+    @staff_action("whatsapp.admin.templates_sync", description="Sync templates from Meta")
     def sync_templates(self, request, queryset):
         from whatsapp.services.accounts import templates_sync
 
@@ -115,7 +115,7 @@ class BroadcastAdmin(WorkspaceOwnedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Cancel (refund unsent messages)")
+    @staff_action("whatsapp.admin.broadcast_cancel", description="Cancel (refund unsent messages)")
     def cancel(self, request, queryset):
         from whatsapp.services.broadcasts import broadcast_cancel
 
@@ -186,7 +186,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Process again (pending or failed events)")
+    @staff_action("whatsapp.admin.webhook_reprocess", description="Process again (pending or failed events)")
     def reprocess(self, request, queryset):
         from whatsapp.webhooks import enqueue_processing
 

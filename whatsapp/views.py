@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.models import Role, role_at_least
 from nexusone.errors import ApplicationError
 from nexusone.pages import WorkspacePageMixin
 from whatsapp import credits, crm_bridge, selectors
@@ -49,7 +48,11 @@ class _Page(WorkspacePageMixin, TemplateView):
 class AccountsPage(_Page):
     template_name = "whatsapp/accounts.html"
     section = "accounts"
-    write_role = Role.MEMBER  # connecting and removing numbers is checked per action below
+    form_permissions = {
+        "connect": "whatsapp.account.connect",
+        "remove": "whatsapp.account.remove",
+        "sync": "whatsapp.change",
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -58,9 +61,6 @@ class AccountsPage(_Page):
 
     def post(self, request, slug):
         action = request.POST.get("action")
-        if action in ("connect", "remove") and not role_at_least(self.membership.role, Role.ADMIN):
-            messages.error(request, _("Only admins can connect or remove numbers."))
-            return redirect("whatsapp_accounts", slug=slug)
         try:
             if action == "connect":
                 form = AccountForm(request.POST)
@@ -229,7 +229,7 @@ class ConversationPage(_Page):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         conversation = self._conversation()
-        if role_at_least(self.membership.role, Role.MEMBER):
+        if self.may("whatsapp.change"):
             conversation_services.conversation_mark_read(conversation=conversation)
         recent = list(selectors.conversation_messages(conversation=conversation).order_by("-id")[:100])[::-1]
         context.update(conversation=conversation, thread=recent, window_open=window_open(conversation))

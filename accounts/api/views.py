@@ -18,7 +18,7 @@ from accounts.models import ApiKey, Invitation, Membership, Role, Workspace
 from billing.selectors import workspace_billing_summary
 from nexusone.api.schema import workspace_path
 from nexusone.api.throttles import consume_window
-from nexusone.api.viewsets import ScopedViewSet, WorkspaceScopedMixin
+from nexusone.api.viewsets import ScopedViewSet, WorkspaceScopedMixin, request_api_key
 from nexusone.audit import client_ip
 from nexusone.errors import PermissionDenied
 
@@ -112,15 +112,19 @@ class MeView(WorkspaceScopedMixin, APIView):
     def patch(self, request):
         data = s.ProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, data=data.validated_data)
+        user = services.user_update_profile(user=request.user, data=data.validated_data, via_api_key=_is_key(request))
         return Response(s.UserOutput(user).data)
 
-    def required_role(self, request) -> str:
-        return Role.VIEWER  # a profile belongs to the user, not the workspace
+    # A profile belongs to the user, not the workspace: any role, never an API key.
+    permissions = {"get": "accounts.view", "patch": "accounts.profile.change"}
+
+
+def _is_key(request) -> bool:
+    return request_api_key(request) is not None
 
 
 def _reject_api_keys(request) -> None:
-    if request.auth.__class__.__name__ == "ApiKey":
+    if _is_key(request):
         raise PermissionDenied("API keys act inside their own workspace and cannot manage workspaces.")
 
 
@@ -131,14 +135,14 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
     model = Workspace
     serializer_class = s.WorkspaceOutput
     workspace_url_kwarg = "pk"
-    required_roles = {
-        "list": Role.VIEWER,
-        "create": Role.VIEWER,
-        "retrieve": Role.VIEWER,
-        "partial_update": Role.ADMIN,
-        "update": Role.ADMIN,
-        "destroy": Role.OWNER,
-        "audit_log": Role.OWNER,
+    permissions = {
+        "list": "accounts.view",
+        "create": "accounts.workspace.create",
+        "retrieve": "accounts.view",
+        "partial_update": "accounts.workspace.rename",
+        "update": "accounts.workspace.rename",
+        "destroy": "accounts.workspace.delete",
+        "audit_log": "accounts.audit.view",
     }
 
     def get_queryset(self):
@@ -176,7 +180,12 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
         data = s.WorkspaceInput(data=request.data)
         data.is_valid(raise_exception=True)
         workspace = services.workspace_rename(
-            workspace=request.workspace, name=data.validated_data["name"], actor=request.user, request=request
+            workspace=request.workspace,
+            name=data.validated_data["name"],
+            actor=request.user,
+            actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
+            request=request,
         )
         return Response(self.get_serializer(workspace).data)
 
@@ -186,7 +195,9 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
 
     def destroy(self, request, pk=None):
         _reject_api_keys(request)
-        services.workspace_delete(workspace=request.workspace, actor=request.user, request=request)
+        services.workspace_delete(
+            workspace=request.workspace, actor=request.user, actor_role=request.workspace_role, request=request
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.AuditEntryOutput(many=True)}, tags=["accounts"])
@@ -201,13 +212,13 @@ class MembersViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     model = Membership
     serializer_class = s.MembershipOutput
     workspace_url_kwarg = "workspace_pk"
-    required_roles = {
-        "list": Role.VIEWER,
-        "retrieve": Role.VIEWER,
-        "partial_update": Role.ADMIN,
-        "update": Role.ADMIN,
-        "destroy": Role.VIEWER,
-    }  # a viewer may leave; the service checks others
+    permissions = {
+        "list": "accounts.view",
+        "retrieve": "accounts.view",
+        "partial_update": "accounts.member.change_role",
+        "update": "accounts.member.change_role",
+        "destroy": "accounts.member.leave",  # anyone may leave; removing others needs accounts.member.remove
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -232,6 +243,7 @@ class MembersViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
             role=data.validated_data["role"],
             actor=request.user,
             actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
             request=request,
         )
         return Response(self.get_serializer(membership).data)
@@ -242,13 +254,12 @@ class MembersViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
 
     def destroy(self, request, workspace_pk=None, pk=None):
         membership = self.get_object()
-        if membership.user_id != request.user.pk and request.workspace_role not in (Role.ADMIN, Role.OWNER):
-            raise PermissionDenied()
         services.membership_remove(
             workspace=request.workspace,
             membership_id=membership.pk,
             actor=request.user,
             actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
             request=request,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -259,8 +270,12 @@ class InvitationsViewSet(ScopedViewSet):
     model = Invitation
     serializer_class = s.InvitationOutput
     workspace_url_kwarg = "workspace_pk"
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    permissions = {
+        "list": "accounts.invitation.view",
+        "retrieve": "accounts.invitation.view",
+        "create": "accounts.invitation.create",
+        "destroy": "accounts.invitation.revoke",
+    }
 
     def safely_get_queryset(self, queryset):
         return queryset.select_related("workspace")
@@ -280,13 +295,20 @@ class InvitationsViewSet(ScopedViewSet):
             workspace=request.workspace,
             actor=request.user,
             actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
             request=request,
             **data.validated_data,
         )
         return Response(s.InvitationCreatedOutput(invitation).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, workspace_pk=None, pk=None):
-        services.invitation_revoke(invitation=self.get_object(), actor=request.user, request=request)
+        services.invitation_revoke(
+            invitation=self.get_object(),
+            actor=request.user,
+            actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
+            request=request,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -306,8 +328,12 @@ class InvitationAcceptView(APIView):
 class ApiKeysViewSet(ScopedViewSet):
     model = ApiKey
     serializer_class = s.ApiKeyOutput
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    permissions = {
+        "list": "accounts.api_key.view",
+        "retrieve": "accounts.api_key.view",
+        "create": "accounts.api_key.create",
+        "destroy": "accounts.api_key.revoke",
+    }
     filterset_fields = ["role"]
     ordering_fields = ["created_at", "name"]
 
@@ -326,6 +352,7 @@ class ApiKeysViewSet(ScopedViewSet):
             workspace=request.workspace,
             actor=request.user,
             actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
             request=request,
             **data.validated_data,
         )
@@ -333,5 +360,11 @@ class ApiKeysViewSet(ScopedViewSet):
         return Response(s.ApiKeyCreatedOutput(api_key).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
-        services.api_key_revoke(api_key=self.get_object(), actor=request.user, request=request)
+        services.api_key_revoke(
+            api_key=self.get_object(),
+            actor=request.user,
+            actor_role=request.workspace_role,
+            via_api_key=_is_key(request),
+            request=request,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ from accounts.tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 # Reviewed allowlist of page routes open to anonymous visitors.
-PUBLIC_PAGE_PREFIXES = ("accounts/", "invitations/")
+PUBLIC_PAGE_PREFIXES = ("accounts/", "invitations/", "unsubscribe/")  # unsubscribe: signed token
 PUBLIC_PAGE_NAMES = {"home"}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from accounts.models import Role
 from billing import payments, selectors
 from billing.api import serializers as s
 from nexusone.api.pagination import CursorPagination
@@ -76,7 +75,7 @@ class CreditsView(ScopedAPIView):
 
 
 class CheckoutView(ScopedAPIView):
-    required_roles = {"post": Role.OWNER}
+    permissions = {"post": "billing.plan.change"}
 
     @extend_schema(
         request=s.CheckoutInput,
@@ -92,6 +91,7 @@ class CheckoutView(ScopedAPIView):
             workspace=request.workspace,
             plan_key=data.validated_data["plan"],
             actor=request.user,
+            actor_role=request.workspace_role,
             idempotency_key=request.idempotency_key,
             request=request,
         )
@@ -99,7 +99,7 @@ class CheckoutView(ScopedAPIView):
 
 
 class TopupView(ScopedAPIView):
-    required_roles = {"post": Role.OWNER}
+    permissions = {"post": "billing.credits.buy"}
 
     @extend_schema(
         request=s.TopupInput,
@@ -115,6 +115,7 @@ class TopupView(ScopedAPIView):
             workspace=request.workspace,
             pack_key=data.validated_data["pack"],
             actor=request.user,
+            actor_role=request.workspace_role,
             idempotency_key=request.idempotency_key,
             request=request,
         )
@@ -122,8 +123,9 @@ class TopupView(ScopedAPIView):
 
 
 class PortalView(ScopedAPIView):
-    required_roles = {"get": Role.OWNER}
+    permissions = {"get": "billing.portal.open"}
 
     @extend_schema(responses={200: s.UrlOutput, 409: s.BillingErrorOutput, 502: s.BillingErrorOutput}, tags=["billing"])
     def get(self, request):
-        return Response(s.UrlOutput({"url": payments.portal_open(workspace=request.workspace)}).data)
+        url = payments.portal_open(workspace=request.workspace, actor_role=request.workspace_role)
+        return Response(s.UrlOutput({"url": url}).data)

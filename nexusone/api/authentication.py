@@ -1,7 +1,11 @@
 """API authentication: workspace API keys, allauth JWTs, and the session.
 
 - `Authorization: Api-Key nx_<prefix>_<secret>` — a workspace key; the request
-  acts in that key's workspace with the key's role, on behalf of its creator.
+  acts in that key's workspace on behalf of its creator, with the lower of the
+  key's role and the creator's *current* role (`api_key.effective_role`,
+  decided at authentication). A creator no longer in the workspace disables
+  the key. What keys may never do (manage keys, people, the profile) is in
+  the permission table (`nexusone.permissions`, `api_keys=False`).
 - `Authorization: Bearer <access>` — allauth's JWT token strategy, validated
   statefully against the token's session (logout revokes at once).
 - The browser session, with CSRF enforced on unsafe methods.
@@ -19,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from accounts.models import ROLE_RANK, Role
 from nexusone.audit import client_ip
 
 FAILED_AUTH_LIMIT = 30  # per client address per window
@@ -43,6 +48,16 @@ def _record_failure(request) -> None:
             cache.set(key, 1, FAILED_AUTH_WINDOW)
 
 
+def _creator_role(api_key) -> str | None:
+    from accounts.models import Membership
+
+    return (
+        Membership.objects.filter(workspace_id=api_key.workspace_id, user_id=api_key.created_by_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
 def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -63,6 +78,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         user = api_key.created_by
         if user is None or not user.is_active or api_key.workspace.is_suspended:
             raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
+        creator_role = _creator_role(api_key)
+        if creator_role is None:  # the creator left or was removed: the key goes with them
+            raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
+        # A key never does more than its creator may do now (a demotion applies at once).
+        api_key.effective_role = min(api_key.role, creator_role, key=lambda role: ROLE_RANK[Role(role)])
         now = timezone.now()
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
             type(api_key).unscoped.filter(pk=api_key.pk).update(last_used_at=now)

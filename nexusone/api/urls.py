@@ -3,6 +3,7 @@
 from django.urls import include, path, re_path
 
 from nexusone.api.exceptions import api_not_found
+from nexusone.api.stream import EventStreamView
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
@@ -12,5 +13,7 @@ urlpatterns = [
     path("", include("medialib.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("whatsapp.api.urls")),
+    path("", include("notifications.api.urls")),
+    re_path(r"^events/stream/?$", EventStreamView.as_view(), name="live-event-stream"),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
 ]

@@ -6,8 +6,11 @@ Contract:
   (id or slug), the API key's own workspace, or the user's personal workspace.
 - A workspace the caller does not belong to answers 404, exactly like a
   missing one — no existence oracle.
-- Roles are checked by `WorkspaceRolePermission`: reads need `viewer`, writes
-  `member`, unless the view's `required_roles` says otherwise per action.
+- Roles are checked by `WorkspaceRolePermission` against the permission
+  table (`nexusone.permissions`): a view names the rule per DRF action or
+  HTTP method in `permissions = {"create": "accounts.invitation.create"}`;
+  unnamed reads use `<app>.view` (viewer), unnamed writes `<app>.change`
+  (member). Rules closed to API keys refuse a key whatever its role.
 - The workspace scope (nexusone.tenancy) is active for the whole handler, so
   `Model.objects` only ever sees the caller's workspace. Subclasses implement
   `safely_get_queryset(queryset)`; the base `get_queryset` is not overridable
@@ -18,13 +21,15 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.views import APIView
 
-from accounts.models import Membership, Role, Workspace, role_at_least
+from accounts.models import Membership, Workspace
+from nexusone import permissions as table
 from nexusone.tenancy import activate_workspace, deactivate_workspace
 
-SAFE_METHODS = permissions.SAFE_METHODS
+SAFE_METHODS = drf_permissions.SAFE_METHODS
 
 
 def _workspace_filter(identifier: str) -> Q:
@@ -41,7 +46,7 @@ def resolve_workspace(request, identifier: str | None = None) -> tuple[Workspace
         return cached
     not_found = exceptions.NotFound(_("Workspace not found."))
     identifier = identifier or request.headers.get("X-Workspace") or None
-    api_key = request.auth if request.auth.__class__.__name__ == "ApiKey" else None
+    api_key = request_api_key(request)
 
     if api_key is not None:
         workspace = api_key.workspace
@@ -50,7 +55,9 @@ def resolve_workspace(request, identifier: str | None = None) -> tuple[Workspace
             and not Workspace.objects.filter(_workspace_filter(identifier), pk=workspace.pk).exists()
         ):
             raise not_found
-        result = (workspace, api_key.role)
+        # The lower of the key's role and its creator's current role
+        # (nexusone.api.authentication sets it at authentication).
+        result = (workspace, api_key.effective_role)
     else:
         memberships = Membership.objects.select_related("workspace").filter(
             user=request.user, workspace__is_suspended=False
@@ -70,8 +77,14 @@ def resolve_workspace(request, identifier: str | None = None) -> tuple[Workspace
     return result
 
 
-class WorkspaceRolePermission(permissions.BasePermission):
-    """Membership (else 404) and the minimum role for the action (else 403)."""
+def request_api_key(request):
+    """The API key the request authenticated with, or None."""
+    auth = getattr(request, "auth", None)
+    return auth if auth.__class__.__name__ == "ApiKey" else None
+
+
+class WorkspaceRolePermission(drf_permissions.BasePermission):
+    """Membership (else 404) and the table's rule for the action (else 403)."""
 
     message = _("Your role in this workspace does not allow this action.")
 
@@ -80,23 +93,54 @@ class WorkspaceRolePermission(permissions.BasePermission):
             return False
         identifier = view.kwargs.get(getattr(view, "workspace_url_kwarg", "") or "__none__")
         _workspace, role = resolve_workspace(request, identifier)
-        return role_at_least(role, view.required_role(request))
+        name = view.permission_name(request)
+        if name is None:  # interim role attributes (see nexusone.permissions)
+            return table.role_rank(role) >= table.role_rank(view.required_role(request))
+        table.require(name, role=role, api_key=request_api_key(request) is not None)
+        return True
 
 
 class WorkspaceScopedMixin:
     """Resolve the workspace, check the role, and hold the tenant scope for the
     whole request. Shared by viewsets and plain API views."""
 
-    permission_classes = [permissions.IsAuthenticated, WorkspaceRolePermission]
-    # action → minimum role; unspecified actions: reads viewer, writes member.
+    permission_classes = [drf_permissions.IsAuthenticated, WorkspaceRolePermission]
+    # DRF action (or lower-case HTTP method) → permission name in the table.
+    permissions: dict[str, str] = {}
+    # Interim (before the table): action → minimum role, or a role for all
+    # reads / writes. None = not used.
     required_roles: dict[str, str] = {}
-    read_role: str = Role.VIEWER
-    write_role: str = Role.MEMBER
+    read_role: str | None = None
+    write_role: str | None = None
     # Nested workspace routes name the URL kwarg holding the workspace id.
     workspace_url_kwarg: str | None = None
 
+    def _action(self, request) -> str:
+        return getattr(self, "action", None) or request.method.lower()
+
+    def _uses_interim_roles(self, request) -> bool:
+        action = self._action(request)
+        if action in self.permissions:
+            return False
+        if action in self.required_roles:
+            return True
+        return (self.read_role if request.method in SAFE_METHODS else self.write_role) is not None
+
+    def permission_name(self, request) -> str | None:
+        """The table rule this request needs (None: an interim role attribute decides)."""
+        action = self._action(request)
+        if action in self.permissions:
+            return self.permissions[action]
+        if self._uses_interim_roles(request):
+            return None
+        return table.default_name(table.app_of(self), write=request.method not in SAFE_METHODS)
+
     def required_role(self, request) -> str:
-        action = getattr(self, "action", None) or request.method.lower()
+        """The least role this request needs."""
+        name = self.permission_name(request)
+        if name is not None:
+            return table.least_role(name)
+        action = self._action(request)
         if action in self.required_roles:
             return self.required_roles[action]
         return self.read_role if request.method in SAFE_METHODS else self.write_role

@@ -24,7 +24,14 @@ UNSAFE = ("post", "put", "patch", "delete")
 PUBLIC_API_ROUTES = {"auth-register", "auth-login", "auth-refresh", "auth-logout"}
 
 # Writes a viewer may make because they concern the user, not the workspace.
-VIEWER_WRITABLE = {("me", "patch"), ("invitation-accept-api", "post"), ("workspace-list", "post")}
+VIEWER_WRITABLE = {
+    ("me", "patch"),
+    ("invitation-accept-api", "post"),
+    ("workspace-list", "post"),
+    # marking one's own notifications read changes nothing of the workspace's
+    ("notification-read", "post"),
+    ("notification-read-all", "post"),
+}
 
 
 @dataclass(frozen=True)
@@ -145,3 +152,29 @@ def url_values(route: Route, tenant) -> dict[str, object]:
                 "on the view so the route walk can fill it with another workspace's row."
             )
     return values
+
+
+def route_view_class(route: Route):
+    for regex, pattern in _walk(get_resolver().url_patterns):
+        if regex == route.regex:
+            callback = pattern.callback
+            return getattr(callback, "cls", None) or getattr(callback, "view_class", None), getattr(
+                callback, "actions", None
+            )
+    raise LookupError(route.regex)
+
+
+class _FakeRequest:
+    def __init__(self, method: str):
+        self.method = method.upper()
+
+
+def route_rule(route: Route, method: str) -> tuple[str | None, str]:
+    """(table rule name or None for an interim role attribute, least role) for
+    one API route and method, as the view itself decides it."""
+    view_class, actions = route_view_class(route)
+    view = view_class()
+    view.action = (actions or {}).get(method)
+    view.kwargs = {}
+    request = _FakeRequest(method)
+    return view.permission_name(request), view.required_role(request)

@@ -16,7 +16,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from nexusone.api.pagination import CursorPagination
 from nexusone.api.viewsets import ScopedViewSet
 from nexusone.errors import ValidationFailed
@@ -61,12 +60,11 @@ def _account_or_400(account_id: int, field: str = "whatsapp_account_id") -> What
 class AccountsViewSet(_ListFiltersOnly, ScopedViewSet):
     model = WhatsAppAccount
     serializer_class = s.AccountOutput
-    required_roles = {
-        "create": Role.ADMIN,
-        "partial_update": Role.ADMIN,
-        "update": Role.ADMIN,
-        "destroy": Role.ADMIN,
-        "sync_templates": Role.MEMBER,
+    permissions = {
+        "create": "whatsapp.account.connect",
+        "partial_update": "whatsapp.account.update",
+        "update": "whatsapp.account.update",
+        "destroy": "whatsapp.account.remove",
     }
     ordering_fields = ["created_at", "name"]
 

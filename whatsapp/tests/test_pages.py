@@ -141,8 +141,8 @@ def test_roles_on_pages(a, rows):
     assert viewer.post(f"{base}/opt-outs/", {"phone": "+14155552699"}).status_code == 403
     assert member.post(f"{base}/opt-outs/", {"phone": "+14155552699"}).status_code == 302
     assert OptOut.unscoped.filter(phone="+14155552699").exists()
-    response = member.post(f"{base}/", {"action": "remove", "account": rows["account"].pk}, follow=True)
-    assert "Only admins" in response.content.decode()
+    # removing numbers is an admin rule in the permission table: refused before the handler runs
+    assert member.post(f"{base}/", {"action": "remove", "account": rows["account"].pk}).status_code == 403
     assert WhatsAppAccount.unscoped.filter(pk=rows["account"].pk).exists()
     admin = signed_in(a.users["admin"])
     admin.post(f"{base}/", {"action": "connect", "phone_number_id": "5550001", "waba_id": "5550002"})
