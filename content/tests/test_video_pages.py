@@ -28,8 +28,9 @@ def signed_in(user) -> Client:
     return client
 
 
-@pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("es", "ltr"), ("pt", "ltr"), ("ar", "rtl"),
-                                                     ("he", "rtl")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "direction"), [("en", "ltr"), ("es", "ltr"), ("pt", "ltr"), ("ar", "rtl"), ("he", "rtl")]
+)
 def test_every_media_page_renders_in_every_language(world, language, direction):
     client = signed_in(world["A"].users["member"])
     slug = world["A"].workspace.slug
@@ -48,8 +49,15 @@ def test_the_studio_makes_an_arabic_video_and_shows_the_player(world, django_cap
     studio = client.get(f"/ar/w/{slug}/videos/").content.decode()
     assert 'data-cost="25"' in studio and "presenter-amira" in studio
     token = re.search(r'name="request_token" value="([^"]+)"', studio).group(1)
-    form = {"request_token": token, "title": "افتتاح المتجر", "script": "مرحباً بكم في متجرنا! قهوة طازجة كل صباح.",
-            "language": "ar", "style": "calm", "voice_id": "", "avatar_id": "presenter-noah"}
+    form = {
+        "request_token": token,
+        "title": "افتتاح المتجر",
+        "script": "مرحباً بكم في متجرنا! قهوة طازجة كل صباح.",
+        "language": "ar",
+        "style": "calm",
+        "voice_id": "",
+        "avatar_id": "presenter-noah",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/ar/w/{slug}/videos/", form)
         again = client.post(f"/ar/w/{slug}/videos/", form)  # a double submit: the same video
@@ -64,15 +72,17 @@ def test_the_studio_makes_an_arabic_video_and_shows_the_player(world, django_cap
 
 def test_a_running_job_polls_its_status_until_it_ends(world):
     a = world["A"]
-    project = VideoProject.unscoped.create(workspace=a.workspace, script="Hello there", language="en",
-                                           status="processing", stage="avatar", progress=40)  # fmt: skip
+    project = VideoProject.unscoped.create(
+        workspace=a.workspace, script="Hello there", language="en", status="processing", stage="avatar", progress=40
+    )
     client = signed_in(a.users["viewer"])
     page = client.get(f"/en/w/{a.workspace.slug}/videos/{project.pk}/").content.decode()
-    assert 'hx-trigger="every 2s"' in page and 'value="40"' in page
+    # live progress events refresh the status; it polls every 2 s only while the event stream is down
+    assert 'data-progress-job="video"' in page and "every 2s [!window.nexusoneLive]" in page and 'value="40"' in page
     fragment = client.get(f"/en/w/{a.workspace.slug}/videos/{project.pk}/?fragment=status", HTTP_HX_REQUEST="true")
     assert fragment.content.decode().lstrip().startswith('<div id="video-status"')
     jobs = client.get(f"/en/w/{a.workspace.slug}/videos/jobs/").content.decode()
-    assert 'hx-trigger="every 2s"' in jobs and "40%" in jobs
+    assert "every 2s [!window.nexusoneLive]" in jobs and "40%" in jobs
     VideoProject.unscoped.filter(pk=project.pk).update(status="failed", error_message="Face not detected")
     fragment = client.get(f"/en/w/{a.workspace.slug}/videos/{project.pk}/?fragment=status", HTTP_HX_REQUEST="true")
     assert "hx-trigger" not in fragment.content.decode() and "Face not detected" in fragment.content.decode()
@@ -86,10 +96,13 @@ def test_cancel_and_delete_from_the_page(world):
     from nexusone.tenancy import workspace_scope
 
     with workspace_scope(a.workspace):
-        project = video_project_create(workspace=a.workspace, user=a.users["member"], script="Hello there friends",
-                                       language="en")  # fmt: skip
+        project = video_project_create(
+            workspace=a.workspace, user=a.users["member"], script="Hello there friends", language="en"
+        )
     start = balance(a.workspace)
-    assert signed_in(a.users["viewer"]).post(f"/en/w/{slug}/videos/{project.pk}/", {"action": "cancel"}).status_code == 403
+    assert (
+        signed_in(a.users["viewer"]).post(f"/en/w/{slug}/videos/{project.pk}/", {"action": "cancel"}).status_code == 403
+    )
     client.post(f"/en/w/{slug}/videos/{project.pk}/", {"action": "cancel"})
     assert VideoProject.unscoped.get(pk=project.pk).status == "canceled" and balance(a.workspace) == start + 25
     client.post(f"/en/w/{slug}/videos/{project.pk}/", {"action": "delete"})
@@ -100,8 +113,10 @@ def test_cancel_and_delete_from_the_page(world):
 def test_the_prompt_helper_page(world):
     a = world["A"]
     client = signed_in(a.users["member"])
-    response = client.post(f"/he/w/{a.workspace.slug}/videos/prompts/", {"request_token": str(uuid.uuid4()),
-                           "idea": "קפה קר לקיץ", "language": "he", "style": "calm"})  # fmt: skip
+    response = client.post(
+        f"/he/w/{a.workspace.slug}/videos/prompts/",
+        {"request_token": str(uuid.uuid4()), "idea": "קפה קר לקיץ", "language": "he", "style": "calm"},
+    )
     assert response.status_code == 302
     prompt = VideoPrompt.unscoped.get(workspace=a.workspace)
     assert "קפה קר לקיץ" in client.get(response["Location"]).content.decode() and len(prompt.shots) == 5
@@ -113,14 +128,16 @@ def test_upload_a_portrait_then_it_is_a_presenter_choice(world):
     slug = a.workspace.slug
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(f"/en/w/{slug}/media/", {"purpose": "portrait",
-                           "file": SimpleUploadedFile("me.png", png_bytes(), "image/png")})  # fmt: skip
+    response = client.post(
+        f"/en/w/{slug}/media/", {"purpose": "portrait", "file": SimpleUploadedFile("me.png", png_bytes(), "image/png")}
+    )
     assert response.status_code == 302
     asset = MediaAsset.unscoped.get(workspace=a.workspace)
     assert asset.bucket == "avatars"
     assert f"portrait-{asset.pk}" in client.get(f"/en/w/{slug}/videos/").content.decode()
-    refused = client.post(f"/en/w/{slug}/media/", {"purpose": "file",
-                          "file": SimpleUploadedFile("x.svg", b"<svg/>", "image/svg+xml")})  # fmt: skip
+    refused = client.post(
+        f"/en/w/{slug}/media/", {"purpose": "file", "file": SimpleUploadedFile("x.svg", b"<svg/>", "image/svg+xml")}
+    )
     assert refused.status_code == 400 and "not accepted" in refused.content.decode()
     library = client.get(f"/en/w/{slug}/media/").content.decode()
     assert "me.png" in library
@@ -132,11 +149,26 @@ def test_voiceover_and_images_pages_create_files(world):
     a = world["A"]
     client = signed_in(a.users["member"])
     slug = a.workspace.slug
-    response = client.post(f"/es/w/{slug}/media/voiceover/", {"request_token": str(uuid.uuid4()),
-                           "text": "Hola a todos, café fresco cada mañana.", "language": "es", "voice_id": ""})  # fmt: skip
+    response = client.post(
+        f"/es/w/{slug}/media/voiceover/",
+        {
+            "request_token": str(uuid.uuid4()),
+            "text": "Hola a todos, café fresco cada mañana.",
+            "language": "es",
+            "voice_id": "",
+        },
+    )
     assert response.status_code == 302
     assert "<audio" in client.get(response["Location"]).content.decode()
-    response = client.post(f"/es/w/{slug}/media/images/", {"request_token": str(uuid.uuid4()),
-                           "prompt": "Café con leche", "size": "1024x1024", "count": "2", "language": "es"})  # fmt: skip
+    response = client.post(
+        f"/es/w/{slug}/media/images/",
+        {
+            "request_token": str(uuid.uuid4()),
+            "prompt": "Café con leche",
+            "size": "1024x1024",
+            "count": "2",
+            "language": "es",
+        },
+    )
     assert response.status_code == 302
     assert MediaAsset.unscoped.filter(workspace=a.workspace, source="image").count() == 2

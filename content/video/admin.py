@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 
 from content.video import services
 from content.video.models import VideoProject
-from nexusone.admin import WorkspaceOwnedAdmin
+from nexusone.admin import WorkspaceOwnedAdmin, staff_action
 from nexusone.errors import ApplicationError
 from nexusone.tenancy import workspace_scope
 
@@ -52,14 +52,14 @@ class VideoProjectAdmin(WorkspaceOwnedAdmin):
                     problems.append(f"#{project.pk}: {exc.message}")
         return done, problems
 
-    @admin.action(description="Retry selected failed videos (charges the workspace again)")
+    @staff_action("content.admin.video_retry", description="Retry selected failed videos (charges the workspace again)")
     def retry_videos(self, request, queryset):
         done, problems = self._each(request, queryset, services.video_project_retry)
         self.message_user(request, f"{done} video(s) queued again.")
         for problem in problems:
             self.message_user(request, problem, level=messages.WARNING)
 
-    @admin.action(description="Refund selected videos (once each)")
+    @staff_action("content.admin.video_refund", description="Refund selected videos (once each)")
     def refund_videos(self, request, queryset):
         done, problems = self._each(request, queryset, services.video_project_refund)
         self.message_user(request, f"{done} video(s) refunded.")

@@ -32,7 +32,7 @@ from content.video.providers.credentials import video_keys
 from content.video.providers.did import DIDClient
 from content.video.providers.elevenlabs import ElevenLabsClient
 from content.video.render import RenderRequest, render_video
-from content.video.services import _notify, video_project_fail
+from content.video.services import _notify, publish_state, video_project_fail
 from medialib.models import MediaAsset
 from nexusone import storage
 from nexusone.errors import Conflict, ProviderError
@@ -69,7 +69,7 @@ def _set(project: VideoProject, **fields) -> None:
 
 
 def _publish(project: VideoProject) -> None:
-    """Progress to the job's page: polling reads the row (live events once `nexusone.live` lands)."""
+    publish_state(project)
 
 
 def _portrait(project: VideoProject) -> tuple[bytes, str]:
@@ -368,6 +368,7 @@ def _complete(project: VideoProject) -> None:
     )
     if done:
         project.refresh_from_db()
+        publish_state(project)
         _notify(project)
 
 

@@ -31,7 +31,7 @@ from content.video import presenters
 from content.video.models import VideoProject, VideoStyle
 from content.video.providers.base import ERROR_MESSAGES
 from medialib.models import MediaAsset
-from nexusone import storage
+from nexusone import live, storage
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import Conflict, QuotaExceeded, ValidationFailed
 
@@ -225,13 +225,40 @@ def video_project_fail(*, project: VideoProject, code: str, message: str = "", d
         except Conflict:  # committed: the video was stored before the failure was noticed
             logger.warning("video %s failed after its charge was committed", project.pk)
     project.refresh_from_db()
+    publish_state(project)
     _notify(project)
     return True
 
 
+def publish_state(project: VideoProject) -> None:
+    """The job's progress to the workspace's open pages (`nexusone.live`); pages poll when the stream is down."""
+    live.publish_progress(
+        project.workspace_id,
+        job="video",
+        object_id=project.pk,
+        done=project.progress,
+        total=100,
+        status=project.status,
+        stage=project.stage,
+    )
+
+
 def _notify(project: VideoProject) -> None:
-    """Video ready / failed notification: `notifications.notify` once that app lands."""
-    logger.info("video %s %s", project.pk, project.status)
+    """Tell the member who asked (else the workspace's contributors) that the
+    video is ready or failed — once per job and outcome. Canceling needs no news."""
+    from notifications.services import notify, page_link
+
+    if project.status not in (VideoProject.Status.COMPLETED, VideoProject.Status.FAILED):
+        return
+    completed = project.status == VideoProject.Status.COMPLETED
+    notify(
+        workspace=project.workspace,
+        kind="video_ready" if completed else "video_failed",
+        params={"title": project.title or project.script[:60], "reason": project.error_message},
+        link=page_link("video_detail", slug=project.workspace.slug, pk=project.pk),
+        users=[project.created_by] if project.created_by_id else None,
+        dedup_key=f"video:{project.pk}:{project.attempts}:{project.status}",
+    )
 
 
 def video_project_cancel(*, project: VideoProject, user=None, request=None) -> VideoProject:

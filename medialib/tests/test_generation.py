@@ -39,8 +39,9 @@ def test_an_offline_voiceover_is_an_mp3_of_the_texts_length_and_costs_5(world):
     a = world["A"]
     start = balance(a.workspace)
     text = "שלום לכולם. קפה טרי כל בוקר, ומשלוח חינם לכל הזמנות."
-    response = a.client().post("/api/v1/media/voiceovers", {"text": text, "language": "he"}, format="json",
-                               HTTP_IDEMPOTENCY_KEY="v1")  # fmt: skip
+    response = a.client().post(
+        "/api/v1/media/voiceovers", {"text": text, "language": "he"}, format="json", HTTP_IDEMPOTENCY_KEY="v1"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["provider"] == "offline" and body["credits_charged"] == 5 and body["url_expires_at"]
@@ -50,8 +51,9 @@ def test_an_offline_voiceover_is_an_mp3_of_the_texts_length_and_costs_5(world):
         assert float(container.duration / av.time_base) == pytest.approx(body["duration_seconds"], abs=0.15)
     assert 3 < body["duration_seconds"] < 8
     assert balance(a.workspace) == start - 5
-    again = a.client().post("/api/v1/media/voiceovers", {"text": text, "language": "he"}, format="json",
-                            HTTP_IDEMPOTENCY_KEY="v1")  # fmt: skip
+    again = a.client().post(
+        "/api/v1/media/voiceovers", {"text": text, "language": "he"}, format="json", HTTP_IDEMPOTENCY_KEY="v1"
+    )
     assert again.json()["id"] == body["id"] and balance(a.workspace) == start - 5
     asset = MediaAsset.unscoped.get(pk=body["id"])
     assert (asset.bucket, asset.source) == ("ai-generated", "voiceover")
@@ -64,9 +66,16 @@ def test_a_voiceover_through_elevenlabs(world, settings):
     settings.ELEVENLABS_API_KEY, settings.ELEVENLABS_BASE_URL = ELEVENLABS_KEY, ELEVENLABS
     doubles = Doubles(result_mp4=b"")
     with use_transport(doubles.transport()):
-        response = world["A"].client().post("/api/v1/media/voiceovers", {"text": "Hola a todos", "language": "es",
-                                            "voice_id": "pNInz6obpgDQGcFmaJgB"}, format="json",
-                                            HTTP_IDEMPOTENCY_KEY="v2")  # fmt: skip
+        response = (
+            world["A"]
+            .client()
+            .post(
+                "/api/v1/media/voiceovers",
+                {"text": "Hola a todos", "language": "es", "voice_id": "pNInz6obpgDQGcFmaJgB"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="v2",
+            )
+        )
     assert response.status_code == 201
     assert response.json()["provider"] == "elevenlabs"
     sent = json.loads(doubles.calls("POST", r"/v1/text-to-speech/pNInz6obpgDQGcFmaJgB")[0].content)
@@ -78,8 +87,9 @@ def test_a_voiceover_refused_by_elevenlabs_is_refunded(world, settings):
     a = world["A"]
     start = balance(a.workspace)
     with use_transport(Doubles(result_mp4=b"").transport()):
-        response = a.client().post("/api/v1/media/voiceovers", {"text": "Hello", "language": "en"}, format="json",
-                                   HTTP_IDEMPOTENCY_KEY="v3")  # fmt: skip
+        response = a.client().post(
+            "/api/v1/media/voiceovers", {"text": "Hello", "language": "en"}, format="json", HTTP_IDEMPOTENCY_KEY="v3"
+        )
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "provider_auth_failed"
     assert balance(a.workspace) == start and not MediaAsset.unscoped.exists()
@@ -88,8 +98,12 @@ def test_a_voiceover_refused_by_elevenlabs_is_refunded(world, settings):
 def test_offline_images_are_cards_in_the_public_bucket_5_credits_each(world):
     a = world["A"]
     start = balance(a.workspace)
-    response = a.client().post("/api/v1/media/images", {"prompt": "قهوة عربية في الصباح", "size": "1536x1024",
-                               "count": 2, "language": "ar"}, format="json", HTTP_IDEMPOTENCY_KEY="i1")  # fmt: skip
+    response = a.client().post(
+        "/api/v1/media/images",
+        {"prompt": "قهوة عربية في الصباح", "size": "1536x1024", "count": 2, "language": "ar"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="i1",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["provider"] == "offline" and body["credits_charged"] == 10 and len(body["images"]) == 2
@@ -98,11 +112,16 @@ def test_offline_images_are_cards_in_the_public_bucket_5_credits_each(world):
         with Image.open(io.BytesIO(_fetch(image["url"]))) as picture:
             assert picture.size == (1536, 1024)
     assert balance(a.workspace) == start - 10
-    replay = a.client().post("/api/v1/media/images", {"prompt": "قهوة عربية في الصباح", "size": "1536x1024",
-                             "count": 2, "language": "ar"}, format="json", HTTP_IDEMPOTENCY_KEY="i1")  # fmt: skip
+    replay = a.client().post(
+        "/api/v1/media/images",
+        {"prompt": "قهوة عربية في الصباح", "size": "1536x1024", "count": 2, "language": "ar"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="i1",
+    )
     assert replay.json() == body and balance(a.workspace) == start - 10
-    bad = a.client().post("/api/v1/media/images", {"prompt": "x", "size": "640x480"}, format="json",
-                          HTTP_IDEMPOTENCY_KEY="i2")  # fmt: skip
+    bad = a.client().post(
+        "/api/v1/media/images", {"prompt": "x", "size": "640x480"}, format="json", HTTP_IDEMPOTENCY_KEY="i2"
+    )
     assert bad.status_code == 400 and "size" in bad.json()["error"]["details"]
 
 
