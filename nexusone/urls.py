@@ -9,8 +9,10 @@ from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
 from content.video.webhooks import did_webhook
+from emails.webhooks import tracking_webhook
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
+from sms.webhooks import twilio_inbound, twilio_status
 from whatsapp.webhooks import whatsapp_webhook
 
 # Staff sign in through allauth like everyone else: its rate limits and MFA apply.
@@ -31,6 +33,11 @@ urlpatterns = [
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
     # public: D-ID does not sign; an unguessable per-job token, and the talk is re-read (content/video/webhooks.py)
     path("webhooks/d-id/<str:token>", did_webhook, name="did-webhook"),
+    # public: signed by the sending service (anymail), only the configured provider answers
+    path("webhooks/email/<slug:provider>/tracking/", tracking_webhook, name="email-tracking-webhook"),
+    path("webhooks/twilio/", twilio_inbound, name="twilio-inbound-webhook"),  # public: signed by Twilio
+    path("webhooks/twilio/status/", twilio_status, name="twilio-status-webhook"),  # public: signed by Twilio
+    path("e/", include("emails.public_urls")),  # public: open pixel, tracked links, unsubscribe (signed tokens)
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
     path("", include("medialib.file_urls")),  # bucket files: public buckets, or signed links (medialib/serving.py)
     path("i18n/setlang/", set_language, name="set_language"),
