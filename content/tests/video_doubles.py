@@ -74,7 +74,9 @@ def voice_payload(voice_id: str, name: str, language: str) -> dict:
     }
 
 
-def talk_payload(talk_id: str, status: str, *, body: dict, duration: float = 4.2, error: dict | None = None) -> dict:
+def talk_payload(
+    talk_id: str, status: str, *, body: dict, duration: float = 4.2, error: dict | None = None, results: str = RESULTS
+) -> dict:
     """GET /talks/{id}: the fields D-ID returns, `result_url` once done."""
     payload = {
         "id": talk_id,
@@ -106,7 +108,7 @@ def talk_payload(talk_id: str, status: str, *, body: dict, duration: float = 4.2
         },
     }
     if status == "done":
-        payload["result_url"] = f"{RESULTS}/{talk_id}.mp4?AWSAccessKeyId=AKIA&Expires=1765104000&Signature=abc"
+        payload["result_url"] = f"{results}/{talk_id}.mp4?AWSAccessKeyId=AKIA&Expires=1765104000&Signature=abc"
     if error:
         payload["error"] = error
     return payload
@@ -124,6 +126,7 @@ class Doubles:
     requests: list = field(default_factory=list)
     talks: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: defaultdict(int))
+    results: str = RESULTS  # where result_url points (a stand-in serves it itself)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -138,7 +141,7 @@ class Doubles:
             return self._elevenlabs(request)
         if url.startswith(DID):
             return self._did(request)
-        if url.startswith(RESULTS):
+        if url.startswith(self.results):
             assert "authorization" not in request.headers  # a presigned S3 link takes no other credentials
             return httpx.Response(200, content=self.result_mp4, headers={"content-type": "video/mp4"})
         raise AssertionError(f"unexpected request {request.method} {url}")
@@ -212,5 +215,6 @@ class Doubles:
                 return httpx.Response(404, json={"kind": "NotFoundError", "description": "talk not found"})
             status = talk["statuses"].popleft() if len(talk["statuses"]) > 1 else talk["statuses"][0]
             error = self.talk_error if status in ("error", "rejected") else None
-            return httpx.Response(200, json=talk_payload(match.group(1), status, body=talk["body"], error=error))
+            payload = talk_payload(match.group(1), status, body=talk["body"], error=error, results=self.results)
+            return httpx.Response(200, json=payload)
         return httpx.Response(404, json={"kind": "NotFoundError", "description": "not found"})
