@@ -445,6 +445,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "accounts.models.Invitation.Status",
         "VideoStatusEnum": "content.video.models.VideoProject.Status",
         "VideoStageEnum": "content.video.models.VideoProject.Stage",
+        # two "stage" fields now (contacts, videos): name the contact's too
+        "ContactStageEnum": "crm.models.Stage",
         "VideoStyleEnum": "content.video.models.VideoStyle",
         "MediaKindEnum": "medialib.models.MediaAsset.Kind",
         "MediaBucketEnum": "medialib.models.MediaAsset.Bucket",

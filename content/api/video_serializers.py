@@ -74,7 +74,7 @@ class VideoProjectOutput(serializers.ModelSerializer):
     def get_error(self, obj) -> dict | None:
         if not obj.error_code:
             return None
-        return {"code": obj.error_code, "message": obj.error_message}
+        return {"code": obj.error_code, "message": obj.error_text}
 
 
 class VoiceOutput(serializers.Serializer):

@@ -49,9 +49,10 @@ def main() -> None:
             output.name,
         )
         mp4 = Path(output.name).read_bytes()
-    doubles = Doubles(result_mp4=mp4, results=f"{base}/results")
+    # Like D-ID: the webhook comes when the talk has finished, so a GET after it reads the final state.
+    doubles = Doubles(result_mp4=mp4, results=f"{base}/results", talk_statuses=deque(["done"]))
     if options.fail:
-        doubles.talk_statuses = deque(["started", "error"])
+        doubles.talk_statuses = deque(["error"])
         doubles.talk_error = {"kind": "FaceError", "description": "Face not detected in the source image"}
 
     def call_webhook(talk_id: str, body: dict) -> None:

@@ -126,6 +126,15 @@ class VideoProject(WorkspaceOwned):
     def is_rtl(self) -> bool:
         return self.language in ("ar", "he")
 
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language (the stored text is in whatever language the worker ran)."""
+        from content.video.providers.base import ERROR_MESSAGES
+
+        if self.error_code in ERROR_MESSAGES and self.error_message == str(ERROR_MESSAGES[self.error_code]):
+            return str(ERROR_MESSAGES[self.error_code])
+        return self.error_message or str(ERROR_MESSAGES.get(self.error_code, ""))
+
 
 class VideoPrompt(WorkspaceOwned):
     """A shot-by-shot prompt for text-to-video models (module `content`, 5 credits).

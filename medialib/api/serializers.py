@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from content.models import LANGUAGE_CHOICES
 from medialib.models import MediaAsset
 from medialib.services import PURPOSE_FILE, PURPOSES
 from nexusone import storage
@@ -61,7 +62,7 @@ class MediaAssetOutput(serializers.ModelSerializer):
 
 class VoiceoverInput(serializers.Serializer):
     text = serializers.CharField(max_length=5000, trim_whitespace=True)
-    language = serializers.ChoiceField(choices=[("en", "en"), ("es", "es"), ("pt", "pt"), ("ar", "ar"), ("he", "he")])
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES)
     voice_id = serializers.RegexField(r"^[A-Za-z0-9_-]{0,64}$", required=False, allow_blank=True, default="")
 
 
@@ -85,7 +86,7 @@ class ImagesInput(serializers.Serializer):
     )
     count = serializers.IntegerField(min_value=1, max_value=4, default=1)
     language = serializers.ChoiceField(
-        choices=[("en", "en"), ("es", "es"), ("pt", "pt"), ("ar", "ar"), ("he", "he")],
+        choices=LANGUAGE_CHOICES,
         default="en",
         help_text="Language of the words on an offline card.",
     )
