@@ -539,6 +539,16 @@ VIDEO_VOICE_TRACK_DAYS = env.int("VIDEO_VOICE_TRACK_DAYS", default=7)
 VIDEO_RETRY_BASE_SECONDS = env.float("VIDEO_RETRY_BASE_SECONDS", default=0.5)
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2024-10")
 CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/api2.0/v1")
+# The longest a charged handler can wait on one provider (timeout × attempts, plus backoff):
+# an Idempotency-Key claim must outlive it, or a client's retry would run the handler twice.
+LONGEST_PROVIDER_CALL_SECONDS = int(
+    max(
+        OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1) + 30 * OPENAI_MAX_RETRIES,
+        WHATSAPP_HTTP_TIMEOUT_SECONDS * WHATSAPP_SEND_MAX_ATTEMPTS + 30 * (WHATSAPP_SEND_MAX_ATTEMPTS - 1),
+        20 * 3,  # Stripe: 20 s per request, two network retries (billing.stripe_gateway)
+    )
+)
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=LONGEST_PROVIDER_CALL_SECONDS + 60)
 # Encryption keys for third-party secrets at rest: first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
