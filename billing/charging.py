@@ -85,6 +85,7 @@ from analytics.models import UsageEvent
 from billing import services
 from billing.models import BillingAccount, Charge, LedgerEntry, ModuleCost, Plan
 from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, NotFound, QuotaExceeded, ValidationFailed
+from notifications.hooks import credits_debited
 
 logger = logging.getLogger(__name__)
 
@@ -390,6 +391,8 @@ def _reserve(
             code="idempotency_key_reused",
             details={"charge": str(handle.id)},
         )
+    if not handle.replayed:  # low balance → one notification per period (no query while the balance is high)
+        credits_debited(workspace_id=workspace.pk, balance_after=handle.balance_after)
     return handle
 
 

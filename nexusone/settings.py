@@ -436,6 +436,9 @@ LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", defau
 # Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
 SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
 
+# Client usage-tracker batches (POST /api/v1/analytics/events) per member per minute.
+ANALYTICS_CLIENT_BATCHES_PER_MINUTE = env.int("ANALYTICS_CLIENT_BATCHES_PER_MINUTE", default=60)
+
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
