@@ -125,9 +125,10 @@ def ensure_fresh(*, workspace_id: int, now: datetime | None = None, backfill_fro
         refresh(workspace_ids=[workspace_id], now=now, backfill_from=backfill_from)
 
 
-def rebuild(*, start: datetime, end: datetime, workspace_ids: list[int] | None = None) -> int:
-    """Recompute every recomputable metric, and the rebuildable counted ones,
-    for a range (all workspaces with data when `workspace_ids` is None)."""
+def rebuild(*, start: datetime, end: datetime, workspace_ids: list[int] | None = None, counted: bool = True) -> int:
+    """Recompute every recomputable metric — and, with `counted`, the counted
+    ones that can be recounted from rows (WhatsApp statuses) — for a range
+    (every workspace when `workspace_ids` is None)."""
     from analytics.sources import REBUILD_SOURCES
 
     if workspace_ids is None:
@@ -137,7 +138,8 @@ def rebuild(*, start: datetime, end: datetime, workspace_ids: list[int] | None =
     written = 0
     for offset in range(0, len(workspace_ids), 200):
         batch = workspace_ids[offset : offset + 200]
-        written += recompute(workspace_ids=batch, start=start, end=end, sources=[*SOURCES, *REBUILD_SOURCES])
+        sources = [*SOURCES, *REBUILD_SOURCES] if counted else SOURCES
+        written += recompute(workspace_ids=batch, start=start, end=end, sources=sources)
     return written
 
 

@@ -161,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     "platform-purge-idempotency-records": {"task": "nexusone.idempotency.idempotency_purge", "schedule": 3600},
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
+    "analytics-rollups-tick": {"task": "analytics.tasks.analytics_rollups_tick", "schedule": 60},
+    "analytics-rollups-settle": {"task": "analytics.tasks.analytics_rollups_settle", "schedule": 24 * 3600},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -64,7 +64,9 @@ def credits_debited(*, workspace_id: int, balance_after: int | None) -> None:
 
     # One indexed read, only near the bottom: is it at or below *this* plan's threshold?
     monthly = (
-        BillingAccount.unscoped.filter(workspace_id=workspace_id).values_list("plan__monthly_credits", flat=True).first()
+        BillingAccount.unscoped.filter(workspace_id=workspace_id)
+        .values_list("plan__monthly_credits", flat=True)
+        .first()
     )
     if monthly and balance_after <= int(monthly * CREDITS_LOW_RATIO):
         _after_commit(_credits_low_check, workspace_id)

@@ -129,3 +129,22 @@ def test_whatsapp_statuses_can_be_rebuilt_from_the_messages(world):
     assert counts == {"sent": 3, "delivered": 2, "read": 1, "failed": 1}
     rollups.rebuild(start=T0, end=T0 + timedelta(hours=1), workspace_ids=[a.pk])
     assert {m: v for (_h, mod, m, _d), v in _snapshot(a).items() if mod == "whatsapp"} == counts
+
+
+def test_the_rerun_command_and_the_beat_tasks(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    from analytics.tasks import analytics_rollups_settle, analytics_rollups_tick
+
+    a = world["A"].workspace
+    usage_event(a, credits=5, at=T0)
+    call_command("analytics_rollup", "--from", "2026-03-10", "--to", "2026-03-10", "--workspace", a.slug)
+    assert "rollup rows written" in capsys.readouterr().out
+    first = _snapshot(a)
+    call_command("analytics_rollup", "--from", "2026-03-10", "--to", "2026-03-10", "--workspace", a.slug)
+    assert _snapshot(a) == first and first[(T0, "content", "credits", "")] == 5
+    with pytest.raises(CommandError):
+        call_command("analytics_rollup", "--from", "2026-03-10", "--to", "2026-03-01")
+    usage_event(a, credits=5, at=timezone.now())
+    assert analytics_rollups_tick()["workspaces"] >= 1
+    assert analytics_rollups_settle() >= 1
