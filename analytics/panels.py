@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.apps import apps
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -44,10 +45,17 @@ class DashboardData:
         return self.daily.get((day, module, metric), 0)
 
     def total(self, module: str, metric: str) -> int:
-        return sum(v for (_d, m, k), v in self.daily.items() if m == module and k == metric)
+        return self._totals.get((module, metric), 0)
 
     def modules_with(self, metric: str) -> list[str]:
-        return sorted({m for (_d, m, k), v in self.daily.items() if k == metric and v})
+        return sorted(m for (m, k), v in self._totals.items() if k == metric and v)
+
+    @cached_property
+    def _totals(self) -> dict[tuple[str, str], int]:
+        totals: dict[tuple[str, str], int] = {}
+        for (_day, module, metric), value in self.daily.items():
+            totals[(module, metric)] = totals.get((module, metric), 0) + value
+        return totals
 
     def dimensions(self, module: str, metric: str) -> dict[str, int]:
         return {d: v for (m, k, d), v in self.per_dimension.items() if m == module and k == metric}
@@ -64,6 +72,7 @@ class PanelData:
     chart: SafeString | None = None
     extra_table: tuple[list[tuple[str, str]], list[dict]] | None = None  # a second table (per page, per stage)
     unused_message: str = ""
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (label, colour) of the chart's series
 
     @property
     def cells(self) -> list[list]:
@@ -109,6 +118,10 @@ def _daily_rows(data: DashboardData, columns: list[tuple[str, str]], value: Call
     return [{"date": day.isoformat(), **{key: value(day, key) for key, _l in columns}} for day in data.days]
 
 
+def _legend(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(item.label, item.color) for item in svg.series(columns)]
+
+
 def _unused(key: str, title: str, message: str) -> PanelData:
     return PanelData(key=key, title=title, used=False, unused_message=message)
 
@@ -124,10 +137,12 @@ def credits_panel(data: DashboardData) -> PanelData:
     columns = [(m, data.module_labels.get(m, m)) for m in modules]
     chart = svg.daily_bars(title=title, days=data.days, series_list=svg.series(columns), rtl=data.rtl,
                            value=lambda d, m: data.day(d, m, "credits"), label_id="chart-credits")  # fmt: skip
+    legend = _legend(columns)
     summary = [(label, str(data.total(m, "credits"))) for m, label in columns]
     summary.insert(0, (_("All modules"), str(sum(data.total(m, "credits") for m in modules))))
     return PanelData("credits", title, True, [("date", _("Date")), *columns],
-                     _daily_rows(data, columns, lambda d, m: data.day(d, m, "credits")), summary, chart)  # fmt: skip
+                     _daily_rows(data, columns, lambda d, m: data.day(d, m, "credits")), summary, chart,
+                     legend=legend)  # fmt: skip
 
 
 # --- outputs -----------------------------------------------------------------------------------------
@@ -158,7 +173,7 @@ def outputs_panel(data: DashboardData) -> PanelData:
                            label_id="chart-outputs")  # fmt: skip
     summary = [(label, str(data.total(module, metric))) for _k, label, module, metric in outputs]
     return PanelData("outputs", title, True, [("date", _("Date")), *columns], _daily_rows(data, columns, value),
-                     summary, chart)  # fmt: skip
+                     summary, chart, legend=_legend(columns))  # fmt: skip
 
 
 # --- WhatsApp ----------------------------------------------------------------------------------------------
@@ -180,7 +195,7 @@ def whatsapp_panel(data: DashboardData) -> PanelData:
         (_("Failure rate"), _pct(totals["failed"], attempted)),
     ]
     return PanelData("whatsapp", title, True, [("date", _("Date")), *columns], _daily_rows(data, columns, value),
-                     summary, chart)  # fmt: skip
+                     summary, chart, legend=_legend(columns))  # fmt: skip
 
 
 # --- CRM -----------------------------------------------------------------------------------------------------
@@ -231,7 +246,7 @@ def pages_panel(data: DashboardData) -> PanelData:
     table = ([("page", _("Page")), ("views", _("Views")), ("conversions", _("Conversions")),
               ("rate", _("Conversion rate"))], per_page)  # fmt: skip
     return PanelData("pages", title, True, [("date", _("Date")), *columns], _daily_rows(data, columns, value),
-                     summary, chart, extra_table=table)  # fmt: skip
+                     summary, chart, extra_table=table, legend=_legend(columns))  # fmt: skip
 
 
 # --- campaigns and commerce (their modules feed these metrics) ---------------------------------------------

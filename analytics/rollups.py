@@ -24,7 +24,7 @@ recomputes from a little before the cursor (late commits) to now. The beat
 task `analytics_rollups_tick` (every minute) refreshes the workspaces active
 since its last run (usage events found through a BRIN index, plus those
 `touch()`ed by writers); `dashboard()` refreshes its own workspace first when
-its cursor is older than `FRESH_SECONDS`, so the numbers shown are exact even
+its cursor is older than `FRESH_SECONDS` (15 s), so the numbers shown are exact even
 without a beat (`make run`) and the raw scan is bounded to the last minutes.
 """
 
@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from analytics.models import MetricRollup, RollupCursor, UsageEvent
@@ -46,7 +46,7 @@ from nexusone import live
 
 logger = logging.getLogger(__name__)
 
-FRESH_SECONDS = 60  # a dashboard older than this refreshes its workspace first
+FRESH_SECONDS = 15  # a dashboard older than this refreshes its workspace first
 LATE_COMMIT_MARGIN = timedelta(minutes=5)  # rows may commit a little after their timestamp
 MAX_TICK_WINDOW = timedelta(hours=48)
 TICK_STATE_KEY = "analytics:rollups:tick"
@@ -77,17 +77,26 @@ def recompute(
     start = floor_hour(start)
     written = 0
     for source in sources or SOURCES:
+        if source.insert_sql is not None and connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                _owned_rows(source, workspace_ids, start, end).delete()
+                cursor.execute(source.insert_sql(), [list(workspace_ids), start, end])
+                written += cursor.rowcount
+            continue
         rows = [
             MetricRollup(workspace_id=ws, hour=hour, module=module, metric=metric, dimension=dimension, value=value)
             for ws, hour, module, metric, dimension, value in source.compute(workspace_ids, start, end)
             if value
         ]
         with transaction.atomic():
-            MetricRollup.unscoped.filter(_owned(source), workspace_id__in=workspace_ids, hour__gte=start,
-                                         hour__lt=end).delete()  # fmt: skip
+            _owned_rows(source, workspace_ids, start, end).delete()
             MetricRollup.unscoped.bulk_create(rows, batch_size=2000)
         written += len(rows)
     return written
+
+
+def _owned_rows(source: RecomputeSource, workspace_ids: list[int], start: datetime, end: datetime):
+    return MetricRollup.unscoped.filter(_owned(source), workspace_id__in=workspace_ids, hour__gte=start, hour__lt=end)
 
 
 def refresh(*, workspace_ids: list[int], now: datetime | None = None, backfill_from: datetime | None = None) -> int:
@@ -184,6 +193,34 @@ def bump(*, workspace_id: int, module: str, metric: str, value: int = 1, at: dat
             f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
             [workspace_id, connection.ops.adapt_datetimefield_value(hour), module, metric, str(dimension)[:64], value],
         )
+
+
+def bump_with_counter(*, model, pk: int, counter: str, module: str, metric: str, dimension: str = "",
+                      at: datetime | None = None) -> bool:  # fmt: skip
+    """Add 1 to `model.<counter>` of row `pk` and to its hour's counted metric
+    — one statement on PostgreSQL (a data-modifying CTE: both or neither),
+    a transaction elsewhere. The row's workspace is read by the statement
+    itself. False when the row does not exist."""
+    hour = floor_hour(at or timezone.now())
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            workspace_id = model._base_manager.filter(pk=pk).values_list("workspace_id", flat=True).first()
+            if workspace_id is None or not model._base_manager.filter(pk=pk).update(**{counter: F(counter) + 1}):
+                return False
+            bump(workspace_id=workspace_id, module=module, metric=metric, dimension=dimension, at=hour)
+            return True
+    table, rollup = model._meta.db_table, MetricRollup._meta.db_table
+    column = model._meta.get_field(counter).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH row AS (UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING workspace_id) "  # noqa: S608
+            f"INSERT INTO {rollup} (workspace_id, hour, module, metric, dimension, value) "
+            "SELECT workspace_id, %s, %s, %s, %s, 1 FROM row "
+            "ON CONFLICT (workspace_id, hour, module, metric, dimension) "
+            f"DO UPDATE SET value = {rollup}.value + EXCLUDED.value",
+            [pk, hour, module, metric, str(dimension)[:64]],
+        )
+        return cursor.rowcount > 0
 
 
 _local_dirty: set[int] = set()

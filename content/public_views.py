@@ -89,7 +89,7 @@ def landing_page(request, slug: str):
             return _submit(request, page, hero_url)
         sent = request.GET.get("sent") == "1"
         if request.method == "GET" and not sent and not is_bot(request):
-            landing_services.landing_page_record_view(page_id=page.pk, workspace_id=page.workspace_id)
+            landing_services.landing_page_record_view(page_id=page.pk)
         return render_landing_page(request, page, sent=sent, hero_url=hero_url)
 
 

@@ -435,6 +435,8 @@ LIVE_CHANNEL_PREFIX = env("LIVE_CHANNEL_PREFIX", default="nexusone:live")
 # A stream ends after this many seconds (the browser reconnects and membership is re-checked).
 LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
 LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# Threads per web process serving the request/response routes (nexusone/asgi.py); each keeps one DB connection.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 # Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
 SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
 

@@ -148,3 +148,19 @@ def test_the_rerun_command_and_the_beat_tasks(world, capsys):
     usage_event(a, credits=5, at=timezone.now())
     assert analytics_rollups_tick()["workspaces"] >= 1
     assert analytics_rollups_settle() >= 1
+
+
+def test_a_page_view_counts_the_page_and_its_hour_in_one_statement(world):
+    from content.models import LandingPage
+    from content.tests.factories import make_landing_page
+
+    a = world["A"].workspace
+    with workspace_scope(a):
+        page = make_landing_page(a, status="published")
+    for _ in range(2):
+        assert rollups.bump_with_counter(model=LandingPage, pk=page.pk, counter="views", module="magic_pages",
+                                         metric="views", dimension=str(page.pk), at=T0)  # fmt: skip
+    assert not rollups.bump_with_counter(model=LandingPage, pk=0, counter="views", module="magic_pages",
+                                         metric="views", at=T0)  # fmt: skip
+    assert LandingPage.unscoped.get(pk=page.pk).views == 2
+    assert _snapshot(a) == {(T0, "magic_pages", "views", str(page.pk)): 2}
