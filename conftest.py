@@ -40,6 +40,12 @@ def _no_network():
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Bucket files (nexusone.storage) go to a per-test folder, never to the repo's MEDIA_ROOT."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield

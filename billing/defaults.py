@@ -201,6 +201,30 @@ MODULE_COSTS = [
             "he": "תוכן AI",
         },
     },
+    {
+        "module": "email_send",
+        "credits": 1,
+        "description": "an e-mail campaign, per 100 recipients (rounded up)",
+        "label": {
+            "en": "E-mail sending",
+            "es": "Envío de correos",
+            "pt": "Envio de e-mails",
+            "ar": "إرسال البريد الإلكتروني",
+            "he": "שליחת אימיילים",
+        },
+    },
+    {
+        "module": "sms_send",
+        "credits": 2,
+        "description": "each SMS segment",
+        "label": {
+            "en": "SMS",
+            "es": "SMS",
+            "pt": "SMS",
+            "ar": "الرسائل النصية",
+            "he": "הודעות SMS",
+        },
+    },
 ]
 
 CREDIT_PACKS = [

@@ -9,8 +9,10 @@ Invariants (enforced by the database, not by Python reads):
   `plan_amount` / `purchased_amount` are the deltas, so the balance always
   equals the ledger's sum.
 - `LedgerEntry.idempotency_key` is unique per workspace (one grant per
-  invoice, one purchase per Checkout Session, one debit per charge key) and a
-  debit is reversed by at most one refund (`reverses` unique).
+  invoice, one purchase per Checkout Session, one debit per charge key, one
+  partial refund per charge and unit key) and a debit is reversed by at most
+  one full refund (`reverses` unique); partial refunds never exceed their
+  charge (`Charge` CHECK).
 """
 
 from __future__ import annotations
@@ -243,7 +245,9 @@ class LedgerEntry(WorkspaceOwned):
 
 class Charge(WorkspaceOwned):
     """One reservation made through the charge door: reserved → committed, or
-    reserved → refunded. The debit ledger entry is written at reservation."""
+    reserved → refunded. The debit ledger entry is written at reservation.
+    While reserved, some of its units may be refunded (`refunded_quantity`,
+    `refunded_credits`); a commit then keeps the rest, a refund returns the rest."""
 
     class Status(models.TextChoices):
         RESERVED = "reserved", _("Reserved")
@@ -270,11 +274,20 @@ class Charge(WorkspaceOwned):
     reserved_until = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     refund_reason = models.CharField(max_length=255, blank=True)
+    # Who may continue this reservation when its key is replayed while it is
+    # still reserved (e.g. a Celery task id); anyone else is told "in progress".
+    owner = models.CharField(max_length=100, blank=True, default="")
+    refunded_quantity = models.PositiveIntegerField(default=0)
+    refunded_credits = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-reserved_until"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="billing_charge_key_per_workspace"),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__lte=F("quantity")) & Q(refunded_credits__lte=F("credits")),
+                name="billing_charge_refunds_within_charge",
+            ),
         ]
         # Not partial on status: committing then changes no indexed column, so
         # PostgreSQL can update the row in place (HOT). The reaper scans a

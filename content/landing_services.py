@@ -25,8 +25,6 @@ import logging
 import secrets
 import uuid
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -48,6 +46,7 @@ from content.services import (
     charged_run,
     generation_provenance,
 )
+from nexusone import storage
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ValidationFailed
 
@@ -208,7 +207,7 @@ def landing_page_unpublish(*, page: LandingPage, actor=None, request=None) -> La
 
 def landing_page_delete(*, page: LandingPage, actor=None, request=None) -> None:
     """Delete the page, its leads list and its stored image (CRM contacts stay)."""
-    key = page.hero_image
+    path = page.hero_image
     workspace = page.workspace
     audit_record(
         action="content.page.deleted",
@@ -219,8 +218,8 @@ def landing_page_delete(*, page: LandingPage, actor=None, request=None) -> None:
         metadata={"slug": page.slug},
     )
     page.delete()
-    if key:
-        transaction.on_commit(lambda: default_storage.delete(key))
+    if path:
+        _hero_delete(path)
 
 
 # --- hero image ------------------------------------------------------------------------
@@ -235,9 +234,16 @@ def _sniff_image(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _hero_delete(path: str) -> None:
+    asset = storage.asset_for_path(path)
+    if asset is not None:
+        storage.delete(asset)
+
+
 def landing_page_set_hero_image(*, page: LandingPage, upload) -> LandingPage:
-    """Store an uploaded PNG/JPEG/GIF/WebP (≤ 2 MiB) in the default storage
-    under `landing-pages/<workspace id>/<uuid>.<ext>` and use it as the hero."""
+    """Store an uploaded PNG/JPEG/GIF/WebP (≤ 2 MiB) in the `landing-pages`
+    bucket (`landing-pages/<workspace id>/<uuid>.<ext>`, with its media-library
+    row) and use it as the hero."""
     if upload.size > MAX_HERO_BYTES:
         raise ValidationFailed(details={"hero_image": [_("The image is larger than 2 MB.")]})
     head = upload.read(16)
@@ -246,14 +252,20 @@ def landing_page_set_hero_image(*, page: LandingPage, upload) -> LandingPage:
     if kind is None:
         raise ValidationFailed(details={"hero_image": [_("Upload a PNG, JPEG, GIF or WebP image.")]})
     extension, content_type = kind
-    key = default_storage.save(
-        f"landing-pages/{page.workspace_id}/{uuid.uuid4().hex}.{extension}", ContentFile(upload.read())
+    asset = storage.store(
+        workspace=page.workspace,
+        bucket=storage.Bucket.LANDING_PAGES,
+        content=upload.read(),
+        extension=extension,
+        content_type=content_type,
+        name=f"{page.slug}.{extension}",
+        source="landing_page",
     )
     old = page.hero_image
-    page.hero_image, page.hero_image_type = key, content_type
+    page.hero_image, page.hero_image_type = asset.path, content_type
     page.save(update_fields=["hero_image", "hero_image_type", "updated_at"])
     if old:
-        transaction.on_commit(lambda: default_storage.delete(old))
+        transaction.on_commit(lambda: _hero_delete(old))
     return page
 
 
@@ -262,7 +274,7 @@ def landing_page_clear_hero_image(*, page: LandingPage) -> LandingPage:
     if old:
         page.hero_image, page.hero_image_type = "", ""
         page.save(update_fields=["hero_image", "hero_image_type", "updated_at"])
-        transaction.on_commit(lambda: default_storage.delete(old))
+        transaction.on_commit(lambda: _hero_delete(old))
     return page
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -29,6 +28,7 @@ from content.bots import is_bot
 from content.forms import LeadForm
 from content.models import LandingPage
 from content.themes import theme_variables
+from nexusone import storage
 from nexusone.api.throttles import consume_window
 from nexusone.audit import client_ip
 from nexusone.errors import ValidationFailed
@@ -143,8 +143,8 @@ def landing_page_hero(request, slug: str):
 
 def hero_image_response(page: LandingPage) -> FileResponse:
     try:
-        handle = default_storage.open(page.hero_image, "rb")
-    except (FileNotFoundError, OSError) as exc:
+        handle = storage.open_path(page.hero_image)
+    except (FileNotFoundError, OSError, ValueError) as exc:
         raise Http404(_("Image not found.")) from exc
     response = FileResponse(handle, content_type=page.hero_image_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"

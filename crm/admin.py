@@ -23,7 +23,7 @@ class ActivityInline(TabularInline):
 @admin.register(Contact)
 class ContactAdmin(WorkspaceOwnedAdmin):
     list_display = ("__str__", "email", "phone", "company", "stage", "engagement_score", "workspace", "created_at")
-    list_filter = ("stage", "language", "email_opt_in", "whatsapp_opt_in", "created_at")
+    list_filter = ("stage", "language", "email_opt_in", "whatsapp_opt_in", "sms_opt_in", "created_at")
     search_fields = ("first_name", "last_name", "email", "phone", "company", "workspace__name", "workspace__slug")
     readonly_fields = (
         "workspace",

@@ -95,6 +95,10 @@ class ContactForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=50, required=False)
     email_opt_in = forms.BooleanField(label=_("Agreed to receive e-mails"), required=False)
     whatsapp_opt_in = forms.BooleanField(label=_("Agreed to receive WhatsApp messages"), required=False)
+    sms_opt_in = forms.BooleanField(label=_("Agreed to receive SMS"), required=False)
+    timezone = forms.CharField(
+        label=_("Time zone"), max_length=64, required=False, help_text=_("An IANA name such as Europe/Madrid.")
+    )
 
     def __init__(self, *args, definitions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,6 +127,8 @@ class ContactForm(forms.Form):
                 "source",
                 "email_opt_in",
                 "whatsapp_opt_in",
+                "sms_opt_in",
+                "timezone",
             )
         }
         initial["tags"] = ", ".join(contact.tags or [])

@@ -52,6 +52,10 @@ class Contact(WorkspaceOwned):
     source = models.CharField(_("source"), max_length=50, blank=True)
     email_opt_in = models.BooleanField(_("e-mail opt-in"), default=False)
     whatsapp_opt_in = models.BooleanField(_("WhatsApp opt-in"), default=False)
+    # Added by the SMS module; database defaults so raw inserts (the import's COPY) need not name them.
+    sms_opt_in = models.BooleanField(_("SMS opt-in"), default=False, db_default=False)
+    # IANA name (e.g. "America/Mexico_City"); empty: the workspace's. Journeys wait in it.
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True, default="", db_default="")
     engagement_score = models.PositiveSmallIntegerField(_("engagement score"), default=0)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     # The import that created the contact: tells in-file duplicates from older
@@ -96,6 +100,7 @@ class ActivityType(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     EMAIL = "email", _("E-mail")
     WHATSAPP_MESSAGE = "whatsapp_message", _("WhatsApp message")
+    SMS_MESSAGE = "sms_message", _("SMS")
     PAGE_VISIT = "page_visit", _("Page visit")
     FORM_SUBMIT = "form_submit", _("Form submitted")
     PURCHASE = "purchase", _("Purchase")

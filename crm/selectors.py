@@ -72,7 +72,7 @@ def segment_filter_q(definition: Mapping[str, Any], *, now=None) -> Q:
         q &= Q(engagement_score__gte=definition["score_min"])
     if definition.get("score_max") is not None:
         q &= Q(engagement_score__lte=definition["score_max"])
-    for flag in ("email_opt_in", "whatsapp_opt_in"):
+    for flag in ("email_opt_in", "whatsapp_opt_in", "sms_opt_in"):
         if definition.get(flag) is not None:
             q &= Q(**{flag: definition[flag]})
     if definition.get("last_activity_within_days"):
@@ -192,6 +192,7 @@ EXPORT_FIELDS = (
     "source",
     "email_opt_in",
     "whatsapp_opt_in",
+    "sms_opt_in",
     "engagement_score",
     "last_activity_at",
     "created_at",

@@ -64,6 +64,7 @@ from crm.validation import (
     normalize_phone,
     normalize_stage,
     normalize_tags,
+    normalize_timezone,
     parse_bool,
 )
 from nexusone.audit import audit_record, register_action_labels
@@ -141,7 +142,9 @@ def _clean_contact_data(*, workspace, data: Mapping[str, Any], current: Contact 
         attempt("language", normalize_language, data["language"])
     if "tags" in data:
         attempt("tags", normalize_tags, data["tags"])
-    for flag in ("email_opt_in", "whatsapp_opt_in"):
+    if "timezone" in data:
+        attempt("timezone", normalize_timezone, data["timezone"])
+    for flag in ("email_opt_in", "whatsapp_opt_in", "sms_opt_in"):
         if flag in data:
             try:
                 cleaned[flag] = bool(parse_bool(data[flag]))
@@ -335,6 +338,8 @@ def contact_merge(*, workspace, contact_id: int, other_id: int, user=None, reque
         keep.custom_fields = {**(other.custom_fields or {}), **(keep.custom_fields or {})}
         keep.email_opt_in = keep.email_opt_in or other.email_opt_in
         keep.whatsapp_opt_in = keep.whatsapp_opt_in or other.whatsapp_opt_in
+        keep.sms_opt_in = keep.sms_opt_in or other.sms_opt_in
+        keep.timezone = keep.timezone or other.timezone
         moved = Activity.objects.filter(contact_id=other.pk).update(contact_id=keep.pk)
         summary = {
             "merged_id": other.pk,
@@ -591,7 +596,7 @@ _INT_KEYS = {
     "inactive_for_days": (1, 3650),
     "created_within_days": (1, 3650),
 }
-_BOOL_KEYS = {"email_opt_in", "whatsapp_opt_in"}
+_BOOL_KEYS = {"email_opt_in", "whatsapp_opt_in", "sms_opt_in"}
 CUSTOM_OPS = ("eq", "neq", "contains", "gt", "gte", "lt", "lte", "is_set", "is_not_set")
 _ORDERED_OPS = {"gt", "gte", "lt", "lte"}
 
@@ -603,7 +608,7 @@ def segment_definition_validate(*, definition: Any) -> dict:
     - `tags_any`, `tags_all`, `tags_none`: lists of tags
     - `stages`, `languages`, `sources`: lists of allowed values
     - `score_min`, `score_max`: 0–100, inclusive
-    - `email_opt_in`, `whatsapp_opt_in`: true/false
+    - `email_opt_in`, `whatsapp_opt_in`, `sms_opt_in`: true/false
     - `last_activity_within_days`, `inactive_for_days`, `created_within_days`
     - `custom`: list of `{"field": <custom field key>, "op": eq|neq|contains|gt|gte|lt|lte|is_set|is_not_set,
       "value": …}`, values validated by the field's type

@@ -9,7 +9,9 @@ Each `normalize_*` returns the stored form ('' for "none") or raises
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -113,6 +115,23 @@ def normalize_stage(value: str | None) -> str:
     choices = ", ".join(Stage.values)
     message = _("Unknown stage %(value)s (use one of: %(choices)s).")
     raise InvalidValue(message % {"value": value[:50], "choices": choices})
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def normalize_timezone(value: str | None) -> str:
+    """An IANA time zone name (exact spelling); '' when blank."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if value in _timezones():
+        return value
+    raise InvalidValue(
+        _("Unknown time zone %(value)s (use an IANA name such as Europe/Madrid).") % {"value": value[:64]}
+    )
 
 
 def normalize_language(value: str | None) -> str:

@@ -22,9 +22,14 @@ same key in another workspace is an independent request):
 - Same key, different request → 422 `idempotency_key_reused`.
 - Same key while the first request is still running → 409
   `idempotency_in_progress` with `Retry-After` (never a second execution).
+  The claim's lease (`IDEMPOTENCY_LEASE_SECONDS`, default: the longest
+  provider call a handler can make — timeout × attempts plus backoff — and a
+  minute) outlives the slowest handler, so a live request is never taken over.
+  Should a handler still meet work in progress under its key (the charge
+  door's `charge_in_progress`), that 409 is answered but not stored: the
+  first request's response will be.
 - A 5xx or an unhandled exception releases the key, so the client may retry.
-- A claim whose worker died is taken over after its lease
-  (`lease_seconds`); records expire after `ttl_hours` (default 24) and are
+- A claim whose worker died is taken over after its lease; records expire after `ttl_hours` (default 24) and are
   purged by the `idempotency_purge` beat task.
 
 Handlers whose effects must survive a crash between "effect done" and
@@ -57,8 +62,13 @@ from nexusone.tenancy import WorkspaceOwned
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-DEFAULT_LEASE_SECONDS = 120
 DEFAULT_TTL_HOURS = 24
+# Answers that mean "someone is still doing this": answered, never stored.
+IN_PROGRESS_CODES = ("idempotency_in_progress", "charge_in_progress")
+
+
+def default_lease_seconds() -> int:
+    return int(settings.IDEMPOTENCY_LEASE_SECONDS)
 
 
 class IdempotencyKeyRequired(ApplicationError):
@@ -165,11 +175,12 @@ def idempotency_claim(
     user=None,
     method: str,
     path: str,
-    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    lease_seconds: int | None = None,
     ttl_hours: int = DEFAULT_TTL_HOURS,
 ) -> Claim:
     """Claim `key` for one execution, or return the stored response to replay.
     Raises IdempotencyKeyReused (422) or IdempotencyInProgress (409)."""
+    lease_seconds = lease_seconds or default_lease_seconds()
     now = timezone.now()
     fields = {
         "fingerprint": fingerprint,
@@ -248,9 +259,12 @@ def idempotency_purge_task() -> int:
 # --- the DRF decorator ----------------------------------------------------------
 
 
-def idempotent(
-    *, required: bool = True, lease_seconds: int = DEFAULT_LEASE_SECONDS, ttl_hours: int = DEFAULT_TTL_HOURS
-):
+def _in_progress(response) -> bool:
+    error = (response.data or {}).get("error") if isinstance(getattr(response, "data", None), dict) else None
+    return response.status_code == 409 and isinstance(error, dict) and error.get("code") in IN_PROGRESS_CODES
+
+
+def idempotent(*, required: bool = True, lease_seconds: int | None = None, ttl_hours: int = DEFAULT_TTL_HOURS):
     """Decorate a DRF handler method (`post`, or a viewset action) of a
     workspace-scoped view. See the module docstring for the contract."""
 
@@ -292,6 +306,8 @@ def idempotent(
                 raise
             if response.status_code >= 500 or not hasattr(response, "data"):
                 idempotency_release(record=claim.record)
+            elif _in_progress(response):
+                pass  # the request holding the work stores its own answer under this key
             else:
                 idempotency_complete(record=claim.record, status=response.status_code, body=response.data)
             return response

@@ -76,12 +76,15 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "content",
+    "medialib",
     "campaigns",
     "whatsapp",
     "crm",
     "commerce",
     "agents",
     "analytics",
+    "emails",
+    "sms",
     "notifications",
 ]
 
@@ -163,6 +166,9 @@ CELERY_BEAT_SCHEDULE = {
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
     "analytics-rollups-tick": {"task": "analytics.tasks.analytics_rollups_tick", "schedule": 60},
     "analytics-rollups-settle": {"task": "analytics.tasks.analytics_rollups_settle", "schedule": 24 * 3600},
+    "media-cleanup": {"task": "medialib.tasks.media_cleanup", "schedule": 3600},
+    "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
+    "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -251,6 +257,62 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NexusOne <no-reply@nexusone.local>")
 
+# --- E-mail campaigns (emails/): see emails/backends.py and emails/dns.py --------
+# A sending service through django-anymail (amazon_ses|ses, brevo, mailgun, postmark, sendgrid, resend,
+# sparkpost, mailersend); empty: EMAIL_URL's backend (SMTP or the console). One API key, an optional API
+# base URL (a local stand-in), the webhooks' basic-auth "user:password" and the provider's signing key.
+ANYMAIL_PROVIDER = env("ANYMAIL_PROVIDER", default="").strip().lower()
+ANYMAIL_API_KEY = env("ANYMAIL_API_KEY", default="")
+ANYMAIL_API_URL = env("ANYMAIL_API_URL", default="")
+ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL_WEBHOOK_SIGNING_KEY = env("ANYMAIL_WEBHOOK_SIGNING_KEY", default="")
+_ANYMAIL_NAMES = {  # provider → (API key setting, API URL setting, webhook signing key setting)
+    "brevo": ("BREVO_API_KEY", "BREVO_API_URL", ""),
+    "mailgun": ("MAILGUN_API_KEY", "MAILGUN_API_URL", "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "postmark": ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_URL", ""),
+    "sendgrid": ("SENDGRID_API_KEY", "SENDGRID_API_URL", ""),
+    "resend": ("RESEND_API_KEY", "RESEND_API_URL", "RESEND_SIGNING_SECRET"),
+    "sparkpost": ("SPARKPOST_API_KEY", "SPARKPOST_API_URL", ""),
+    "mailersend": ("MAILERSEND_API_TOKEN", "MAILERSEND_API_URL", "MAILERSEND_SIGNING_SECRET"),
+}
+ANYMAIL: dict = {}
+if ANYMAIL_WEBHOOK_SECRET:
+    ANYMAIL["WEBHOOK_SECRET"] = ANYMAIL_WEBHOOK_SECRET
+for _name, _value in zip(
+    _ANYMAIL_NAMES.get(ANYMAIL_PROVIDER, ("", "", "")),
+    (ANYMAIL_API_KEY, ANYMAIL_API_URL, ANYMAIL_WEBHOOK_SIGNING_KEY),
+    strict=True,
+):
+    if _name and _value:
+        ANYMAIL[_name] = _value
+# Plain SMTP: DKIM-sign campaign messages with this RSA key (PEM) under this selector.
+DKIM_PRIVATE_KEY = env.str("DKIM_PRIVATE_KEY", multiline=True, default="")
+DKIM_SELECTOR = env("DKIM_SELECTOR", default="nexusone")
+# Domains that count as verified senders without a DNS lookup (comma-separated), the SPF include to
+# publish (default: the provider's), and DNS servers for the checks ("host" or "host:port"; default: system).
+EMAIL_VERIFIED_DOMAINS = env.list("EMAIL_VERIFIED_DOMAINS", default=[])
+EMAIL_SPF_INCLUDE = env("EMAIL_SPF_INCLUDE", default="")
+EMAIL_DNS_NAMESERVERS = env.list("EMAIL_DNS_NAMESERVERS", default=[])
+# Sending: messages per second for all workers together, recipients per send task, attempts on temporary
+# refusals, when a message stuck in "sending" (its worker died) is given up, and the largest campaign.
+EMAIL_RATE_LIMIT_PER_SECOND = env.int("EMAIL_RATE_LIMIT_PER_SECOND", default=100)
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=500)
+EMAIL_SEND_MAX_ATTEMPTS = env.int("EMAIL_SEND_MAX_ATTEMPTS", default=5)
+EMAIL_SENDING_STALE_SECONDS = env.int("EMAIL_SENDING_STALE_SECONDS", default=600)
+EMAIL_MAX_RECIPIENTS = env.int("EMAIL_MAX_RECIPIENTS", default=200_000)
+
+# --- SMS (sms/): Twilio's Messages API; the offline sandbox without an account SID and token ---
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_BASE_URL = env("TWILIO_BASE_URL", default="https://api.twilio.com")
+# Messages per second for all workers together (a long code sends 1/s; a Messaging Service queues more),
+# recipients per send task, and the largest campaign.
+SMS_RATE_LIMIT_PER_SECOND = env.int("SMS_RATE_LIMIT_PER_SECOND", default=10)
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
+SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -283,22 +345,49 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The storage buckets (nexusone/storage.py): public ones are read without a signature,
+# private ones only through signed expiring URLs. Locally each is a folder of MEDIA_ROOT;
+# with AWS_STORAGE_BUCKET_NAME each is a prefix of that S3 bucket.
+STORAGE_PUBLIC_BUCKETS = ("avatars", "landing-pages", "generated-content", "video-assets")
+STORAGE_PRIVATE_BUCKETS = ("user-uploads", "ai-generated")
+# Lifetime of a signed URL handed to a member's browser, and to a provider that fetches a file.
+STORAGE_SIGNED_URL_SECONDS = env.int("STORAGE_SIGNED_URL_SECONDS", default=15 * 60)
+STORAGE_PROVIDER_URL_SECONDS = env.int("STORAGE_PROVIDER_URL_SECONDS", default=2 * 3600)
+# Largest upload through /api/v1/media/uploads (bigger → 413), and the hours a stored object
+# without its library row (a crash between the two writes) is kept before the sweeper deletes it.
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+MEDIA_ORPHAN_GRACE_HOURS = env.int("MEDIA_ORPHAN_GRACE_HOURS", default=24)
+_S3_OPTIONS = {
+    "bucket_name": AWS_STORAGE_BUCKET_NAME,
+    "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+    "region_name": env("AWS_S3_REGION_NAME", default=None),
+    "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+    "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+    "signature_version": "s3v4",
+    "file_overwrite": False,
+    "default_acl": None,
+    "querystring_auth": True,
+    "querystring_expire": 3600,
+}
+# Public buckets may be served from a CDN domain in front of the S3 bucket.
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="")
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
-            "signature_version": "s3v4",
-            "file_overwrite": False,
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": 3600,
-        },
-    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": dict(_S3_OPTIONS)}
+for _bucket in STORAGE_PUBLIC_BUCKETS + STORAGE_PRIVATE_BUCKETS:
+    _public = _bucket in STORAGE_PUBLIC_BUCKETS
+    if AWS_STORAGE_BUCKET_NAME:
+        STORAGES[_bucket] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_S3_OPTIONS,
+                "location": _bucket,
+                "querystring_auth": not _public,
+                "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
+                "custom_domain": (AWS_S3_CUSTOM_DOMAIN or None) if _public else None,
+            },
+        }
+    else:
+        STORAGES[_bucket] = {"BACKEND": "nexusone.storage.BucketFileSystemStorage", "OPTIONS": {"bucket": _bucket}}
 
 # Request bodies: JSON/forms are capped here; uploads have their own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
@@ -355,6 +444,11 @@ SPECTACULAR_SETTINGS = {
         "WhatsAppTemplateStatusEnum": "whatsapp.models.MessageTemplate.Status",
         # several components now have a "status" enum: name the invitation's explicitly
         "InvitationStatusEnum": "accounts.models.Invitation.Status",
+        "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
+        "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
+        "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
+        "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
+        "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
     },
 }
 
@@ -425,6 +519,16 @@ ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")
 ELEVENLABS_BASE_URL = env("ELEVENLABS_BASE_URL", default="https://api.elevenlabs.io")
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2024-10")
 CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/api2.0/v1")
+# The longest a charged handler can wait on one provider (timeout × attempts, plus backoff):
+# an Idempotency-Key claim must outlive it, or a client's retry would run the handler twice.
+LONGEST_PROVIDER_CALL_SECONDS = int(
+    max(
+        OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1) + 30 * OPENAI_MAX_RETRIES,
+        WHATSAPP_HTTP_TIMEOUT_SECONDS * WHATSAPP_SEND_MAX_ATTEMPTS + 30 * (WHATSAPP_SEND_MAX_ATTEMPTS - 1),
+        20 * 3,  # Stripe: 20 s per request, two network retries (billing.stripe_gateway)
+    )
+)
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=LONGEST_PROVIDER_CALL_SECONDS + 60)
 # Encryption keys for third-party secrets at rest: first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 

@@ -8,8 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
+from emails.webhooks import tracking_webhook
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
+from sms.webhooks import twilio_inbound, twilio_status
 from whatsapp.webhooks import whatsapp_webhook
 
 # Staff sign in through allauth like everyone else: its rate limits and MFA apply.
@@ -28,7 +30,13 @@ urlpatterns = [
     re_path(r"^api/.*$", api_not_found),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
+    # public: signed by the sending service (anymail), only the configured provider answers
+    path("webhooks/email/<slug:provider>/tracking/", tracking_webhook, name="email-tracking-webhook"),
+    path("webhooks/twilio/", twilio_inbound, name="twilio-inbound-webhook"),  # public: signed by Twilio
+    path("webhooks/twilio/status/", twilio_status, name="twilio-status-webhook"),  # public: signed by Twilio
+    path("e/", include("emails.public_urls")),  # public: open pixel, tracked links, unsubscribe (signed tokens)
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
+    path("", include("medialib.file_urls")),  # bucket files: public buckets, or signed links (medialib/serving.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(settings.ADMIN_URL, admin.site.urls),

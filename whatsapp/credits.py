@@ -1,33 +1,25 @@
 """WhatsApp credits through the billing charge door (`billing.charging`).
 
 Each `SendBatch` is paid by one charge of the door (`whatsapp_bot`, quantity =
-its messages). The door can only refund a charge *whole*, while WhatsApp needs
-a refund *per failed message*; until the door offers a partial refund this
-module builds one from the door's own primitives:
+its messages), and failed messages are given back with the door's partial
+refund:
 
 - **Reserve** every batch's charge at broadcast creation, in the creation
   transaction, after locking the billing account and checking the balance for
   the whole broadcast — so it is all-or-nothing: 402 with `needed`/`available`
   and nothing created, or every credit held.
 - **Refund failed messages** (`batch_reprice`): in one transaction holding the
-  batch row lock, refund the batch's current charge and reserve a new one for
-  the messages still billable (`…:v<n+1>` idempotency key), marking the failed
-  messages `refunded`. The refund and the new reservation commit together (the
-  account row stays locked in between), so no other spender can take the
-  credits, and a failed message is refunded exactly once (its `refund_state`
-  flips in the same transaction). Cost: two ledger entries per reprice, and
-  the batch is repriced at the module's *current* cost — if staff changed the
-  cost since the broadcast was created, the reprice is skipped and left due
-  (logged) rather than charge a different price.
+  batch row lock, `charge_refund_units` returns one unit per failed or
+  cancelled message (keyed `r<n>` by the batch's refund counter, so a retried
+  reprice returns nothing twice), and the messages are marked `refunded` in
+  the same transaction: a failed message is refunded exactly once. The units
+  keep the price they were charged at, and the daily credit cap never blocks
+  a refund (nothing is re-reserved).
 - **Commit** a batch when every message in it is final (delivered, read,
   failed, cancelled) or WHATSAPP_CHARGE_SETTLE_HOURS after it finished
   sending; a failure reported after that is recorded but not refunded.
   Holds are long enough that the billing reaper only releases a batch whose
   workers and beat died for days; that case is logged, never charged twice.
-
-What billing should offer to replace this: `charge_refund_partial(charge_id,
-quantity, idempotency_key)` writing one `refund` entry per call against the
-original debit.
 """
 
 from __future__ import annotations
@@ -41,7 +33,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.charging import charge_commit, charge_refund, charge_reserve
+from billing.charging import charge_commit, charge_refund_units, charge_reserve
 from billing.models import ModuleCost
 from billing.quotas import quota_lock
 from nexusone.errors import Conflict, InsufficientCredits, ValidationFailed
@@ -118,6 +110,8 @@ def reserve_batches(*, workspace, user, batches: list[SendBatch], key_base: str,
 def batch_reprice(*, batch_id: int) -> int:
     """Refund every failed or cancelled message of the batch whose refund is
     due. Returns how many messages were refunded now (0 if none)."""
+    from billing.models import Charge
+
     with transaction.atomic():
         batch = SendBatch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None:
@@ -131,9 +125,6 @@ def batch_reprice(*, batch_id: int) -> int:
             # Committed (settle window passed) or released by the reaper: nothing to give back.
             Message.objects.filter(pk__in=due_ids).update(refund_state=Message.RefundState.NOT_REFUNDABLE)
             return 0
-        cost = unit_cost()
-        from billing.models import Charge
-
         charge = Charge.objects.filter(pk=batch.charge_id).values("credits", "quantity", "status").first()
         if charge is None or charge["status"] != Charge.Status.RESERVED:
             logger.warning("whatsapp batch %s: charge %s is no longer reserved", batch.pk, batch.charge_id)
@@ -141,31 +132,16 @@ def batch_reprice(*, batch_id: int) -> int:
             batch.save(update_fields=["charge_state", "updated_at"])
             Message.objects.filter(pk__in=due_ids).update(refund_state=Message.RefundState.NOT_REFUNDABLE)
             return 0
-        if charge["quantity"] and charge["credits"] != cost * charge["quantity"]:
-            logger.warning(
-                "whatsapp batch %s: module cost changed since the reservation; %d refund(s) left due",
-                batch.pk,
-                len(due_ids),
-            )
-            return 0
         refund_now = min(len(due_ids), batch.charged_quantity)
+        credits = charge_refund_units(
+            batch.charge_id,
+            quantity=refund_now,
+            key=f"r{batch.charge_version + 1}",
+            reason="whatsapp_messages_failed",
+        )
         remaining = batch.charged_quantity - refund_now
-        charge_refund(batch.charge_id, reason="whatsapp_messages_failed", metadata={"refunded_messages": refund_now})
-        new_charge_id = None
-        if remaining:
-            workspace = batch.workspace
-            new_charge_id = charge_reserve(
-                workspace=workspace,
-                module=MODULE,
-                quantity=remaining,
-                action="message",
-                idempotency_key=f"{batch.charge_key}:v{batch.charge_version + 1}",
-                reference=batch.charge_key,
-                hold_seconds=hold_seconds(),
-            )
         Message.objects.filter(pk__in=due_ids).update(refund_state=Message.RefundState.REFUNDED)
         SendBatch.objects.filter(pk=batch.pk).update(
-            charge_id=new_charge_id,
             charged_quantity=remaining,
             charge_version=F("charge_version") + 1,
             charge_state=SendBatch.ChargeState.RESERVED if remaining else SendBatch.ChargeState.REFUNDED,
@@ -173,9 +149,7 @@ def batch_reprice(*, batch_id: int) -> int:
             updated_at=timezone.now(),
         )
         if batch.broadcast_id:
-            Broadcast.objects.filter(pk=batch.broadcast_id).update(
-                credits_refunded=F("credits_refunded") + refund_now * cost
-            )
+            Broadcast.objects.filter(pk=batch.broadcast_id).update(credits_refunded=F("credits_refunded") + credits)
     return refund_now
 
 

@@ -140,9 +140,20 @@ def test_an_idempotency_key_charges_once(ws):
     assert assert_ledger_matches(ws).balance == 45
 
 
-def test_a_reserved_charge_can_be_resumed_with_its_key(ws):
-    charge_id = charge_reserve(workspace=ws, module="content", idempotency_key="resume")
-    with charge(workspace=ws, module="content", idempotency_key="resume") as handle:
+def test_a_reserved_charge_is_resumed_only_by_its_owner(ws):
+    """Issue 16 item 9: a same-key call while the charge is reserved must not
+    run the work a second time; only the owner (a retried task) continues."""
+    charge_id = charge_reserve(workspace=ws, module="content", idempotency_key="resume", owner="task-1")
+    ran = []
+    for stranger in ("", "task-2"):
+        with (
+            pytest.raises(Conflict) as info,
+            charge(workspace=ws, module="content", idempotency_key="resume", owner=stranger),
+        ):
+            ran.append(stranger)
+        assert info.value.code == "charge_in_progress" and info.value.status_code == 409
+    assert ran == [] and Charge.unscoped.get(pk=charge_id).status == "reserved"
+    with charge(workspace=ws, module="content", idempotency_key="resume", owner="task-1") as handle:
         assert handle.id == charge_id and handle.replayed
     assert Charge.unscoped.get(pk=charge_id).status == "committed"
     assert assert_ledger_matches(ws).balance == 45

@@ -31,6 +31,8 @@ class ContactInput(serializers.Serializer):
     source = serializers.CharField(max_length=50, required=False, allow_blank=True)
     email_opt_in = serializers.BooleanField(required=False)
     whatsapp_opt_in = serializers.BooleanField(required=False)
+    sms_opt_in = serializers.BooleanField(required=False)
+    timezone = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs):
         if not self.partial and not any(attrs.get(name) for name in ("first_name", "last_name", "email", "phone")):
@@ -53,6 +55,8 @@ class ContactOutput(serializers.Serializer):
     source = serializers.CharField()
     email_opt_in = serializers.BooleanField()
     whatsapp_opt_in = serializers.BooleanField()
+    sms_opt_in = serializers.BooleanField()
+    timezone = serializers.CharField()
     engagement_score = serializers.IntegerField()
     last_activity_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -10,8 +10,11 @@ urlpatterns = [
     path("", include("billing.api.urls")),
     path("", include("analytics.api.urls")),
     path("", include("content.api.urls")),
+    path("", include("medialib.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("whatsapp.api.urls")),
+    path("", include("emails.api.urls")),
+    path("", include("sms.api.urls")),
     path("", include("notifications.api.urls")),
     re_path(r"^events/stream/?$", EventStreamView.as_view(), name="live-event-stream"),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope

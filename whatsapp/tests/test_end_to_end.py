@@ -88,7 +88,7 @@ def test_segment_broadcast_through_the_cloud_api_and_signed_webhooks(world, clou
     assert (broadcast.credits_charged, broadcast.credits_refunded) == (30, 10)
     assert balance(tenant.workspace) == before - 20  # 4 delivered messages × 5 credits
     charges = Charge.unscoped.filter(workspace=tenant.workspace, module="whatsapp_bot")
-    assert sum(c.credits for c in charges.filter(status=Charge.Status.COMMITTED)) == 20
+    assert sum(c.credits - c.refunded_credits for c in charges.filter(status=Charge.Status.COMMITTED)) == 20
     assert not charges.filter(status=Charge.Status.RESERVED).exists()
     ledger = LedgerEntry.unscoped.filter(workspace=tenant.workspace, module="whatsapp_bot")
     assert -sum(entry.amount for entry in ledger) == 20

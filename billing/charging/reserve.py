@@ -1,78 +1,17 @@
-"""The charge door — the only code that debits credits.
+"""Reserving credits: the first step of the charge door (see `billing.charging`).
 
-Every action that costs credits goes through here, from views and Celery
-tasks alike. Nothing else changes balances except the grant, purchase,
-adjustment and expiry services in `billing.services`.
-
-In a view (synchronous work)::
-
-    with charge(workspace=ws, user=user, module="content", idempotency_key=f"content:{key}") as handle:
-        result = provider.generate(...)          # raises → refund, re-raised
-        handle.metadata["tokens"] = result.tokens  # recorded on the usage event
-    # normal exit → committed
-
-From a task (asynchronous work; every call is idempotent)::
-
-    charge_id = charge_reserve(workspace=ws, user=user, module="video_creator",
-                               idempotency_key=f"video:{job.pk}", hold_seconds=3600)
-    ...                                          # the job runs, possibly retried
-    charge_commit(charge_id)                     # on success
-    charge_refund(charge_id, reason="provider_failed")   # on final failure
-
-Contract:
-- **Reserve before the work.** The module's cost is read from `ModuleCost`
-  at charge time and multiplied by `quantity`. The credits leave the balance
-  — plan credits first, then purchased — and a `debit` ledger entry plus a
-  `Charge` row (status `reserved`) are written, all in one atomic step. On
-  PostgreSQL it is a single statement: the account row is locked
-  (`FOR UPDATE`), the balance re-checked under the lock
-  (`plan + purchased >= n`), updated, and the entries inserted; concurrent
-  charges on one workspace serialise on that row and can never overdraw it.
-  The CHECK constraints (`>= 0`) back this up.
-- Not enough credits → `InsufficientCredits` (HTTP 402 `insufficient_credits`,
-  `details.needed` / `details.available`); nothing is written. Over the plan's
-  `daily_credit_cap` (a spend guard; UTC day, refunds give it back) →
-  `QuotaExceeded` (403, `details.quota = "daily_credits"`). Unknown or
-  inactive module → `ValidationFailed`. All of this is decided before the
-  block runs, so a refused action never reaches its provider.
-- **Idempotent by key.** A reservation with an `idempotency_key` already used
-  in the workspace debits nothing and returns the existing charge
-  (`charge_reserve` returns its id; the context manager continues a
-  `reserved` one and raises `Conflict` (`charge_already_finished`) for a
-  committed or refunded one, so finished work is never repeated). The same key
-  for a different module → `Conflict` (`idempotency_key_reused`).
-  Without a key every call is a new charge.
-- **Commit** marks the charge `committed` and writes one successful usage
-  event. **Refund** puts the credits back into the buckets they came from,
-  writes a `refund` ledger entry reversing the debit (at most once: unique
-  `reverses`) and one failed usage event. Both are idempotent; a committed
-  charge cannot be refunded and a refunded one cannot be committed
-  (`Conflict`).
-- A charge still `reserved` after `hold_seconds` (default
-  `BILLING_CHARGE_HOLD_SECONDS`) — its worker died — is refunded by the
-  `charges_release_stale` beat task. Pass a hold longer than the job can run.
-- On PostgreSQL the reserve and commit statements run as server-side prepared
-  statements on Django's connection (planned once per connection): they do not
-  pass through Django's cursor wrapper, so query-count assertions and
-  DB-instrumentation wrappers do not see them, and a transaction-pooling proxy
-  must support prepared statements (PgBouncer ≥ 1.21 with
-  `max_prepared_statements`).
-- Call the door outside `transaction.atomic()` blocks: the reservation must be
-  committed before slow work starts. Inside a transaction it works, but the
-  account row stays locked — serialising the workspace's charges — until that
-  transaction ends, and a rollback undoes the reservation with everything else.
+One atomic step per reservation — on PostgreSQL a single prepared statement,
+elsewhere the same steps through the ORM — that checks the key, the balance
+and the daily cap, debits the account and writes the `debit` ledger entry and
+the `Charge` row.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import cache
 
 import psycopg
@@ -81,13 +20,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.models import UsageEvent
 from billing import services
 from billing.models import BillingAccount, Charge, LedgerEntry, ModuleCost, Plan
-from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, NotFound, QuotaExceeded, ValidationFailed
+from nexusone.errors import Conflict, InsufficientCredits, QuotaExceeded, ValidationFailed
 from notifications.hooks import credits_debited
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -102,6 +38,7 @@ class ChargeHandle:
     purchased_part: int
     status: str
     replayed: bool = False
+    owner: str = ""
     balance_after: int | None = None
     metadata: dict = field(default_factory=dict)
 
@@ -139,7 +76,7 @@ WITH cost AS (
     SELECT mc.credits * %(quantity)s::int AS n FROM {t["cost"]} mc WHERE mc.module = %(module)s AND mc.is_active
 ),
 existing AS (
-    SELECT c.id, c.status, c.module, c.credits, c.plan_part, c.purchased_part
+    SELECT c.id, c.status, c.module, c.credits, c.plan_part, c.purchased_part, c.owner
     FROM {t["charge"]} c WHERE c.workspace_id = %(ws)s AND c.idempotency_key = %(key)s
 ),
 cur AS (
@@ -173,17 +110,18 @@ led AS (
 chg AS (
     INSERT INTO {t["charge"]} (
         id, workspace_id, created_at, updated_at, status, user_id, module, action, quantity, credits, plan_part,
-        purchased_part, idempotency_key, reference, metadata, debit_id, reserved_until, finished_at, refund_reason)
+        purchased_part, idempotency_key, reference, metadata, debit_id, reserved_until, finished_at, refund_reason,
+        owner, refunded_quantity, refunded_credits)
     SELECT %(id)s::uuid, %(ws)s, %(now)s, %(now)s, 'reserved', %(user)s::bigint, %(module)s, %(action)s,
         %(quantity)s::int, acc.n, acc.plan_part, acc.purchased_part, %(key)s, %(reference)s, %(meta)s::jsonb, led.id,
-        %(until)s, NULL, ''
+        %(until)s, NULL, '', %(owner)s, 0, 0
     FROM acc CROSS JOIN led
     RETURNING id
 )
 SELECT (SELECT n FROM cost), (SELECT old_plan + old_purchased FROM cur), (SELECT id FROM chg),
        (SELECT new_plan + new_purchased FROM acc), (SELECT plan_part FROM acc), (SELECT purchased_part FROM acc),
        (SELECT spent FROM cur), (SELECT cap FROM cur),
-       e.id, e.status, e.module, e.credits, e.plan_part, e.purchased_part
+       e.id, e.status, e.module, e.credits, e.plan_part, e.purchased_part, e.owner
 FROM (SELECT 1) AS one LEFT JOIN existing e ON TRUE
 """  # noqa: S608
 
@@ -212,6 +150,7 @@ def _reserve_postgresql(params: dict, workspace_id: int, module: str) -> _Outcom
             purchased_part=purchased_part,
             status=Charge.Status.RESERVED,
             balance_after=balance_after,
+            owner=params["owner"],
         )
         return _Outcome(handle=handle)
     if available is None:
@@ -251,7 +190,7 @@ def _reserve_portable(params: dict, workspace_id: int, module: str) -> _Outcome:
     with transaction.atomic():
         existing = (
             Charge.unscoped.filter(workspace_id=workspace_id, idempotency_key=params["key"])
-            .values_list("id", "status", "module", "credits", "plan_part", "purchased_part")
+            .values_list("id", "status", "module", "credits", "plan_part", "purchased_part", "owner")
             .first()
         )
         if existing is not None:
@@ -299,6 +238,7 @@ def _reserve_portable(params: dict, workspace_id: int, module: str) -> _Outcome:
             metadata=json.loads(params["meta"]),
             debit=entry,
             reserved_until=params["until"],
+            owner=params["owner"],
         )
     handle = ChargeHandle(
         id=uuid.UUID(params["id"]),
@@ -309,11 +249,14 @@ def _reserve_portable(params: dict, workspace_id: int, module: str) -> _Outcome:
         purchased_part=needed - plan_part,
         status=Charge.Status.RESERVED,
         balance_after=entry.balance_after,
+        owner=params["owner"],
     )
     return _Outcome(handle=handle)
 
 
-def _existing_handle(workspace_id, charge_id, status, module, credits, plan_part, purchased_part) -> ChargeHandle:
+def _existing_handle(
+    workspace_id, charge_id, status, module, credits, plan_part, purchased_part, owner
+) -> ChargeHandle:
     return ChargeHandle(
         id=charge_id if isinstance(charge_id, uuid.UUID) else uuid.UUID(str(charge_id)),
         workspace_id=workspace_id,
@@ -323,10 +266,11 @@ def _existing_handle(workspace_id, charge_id, status, module, credits, plan_part
         purchased_part=purchased_part,
         status=status,
         replayed=True,
+        owner=owner or "",
     )
 
 
-def _reserve(
+def reserve(
     *,
     workspace,
     module: str,
@@ -337,6 +281,7 @@ def _reserve(
     reference: str = "",
     metadata: dict | None = None,
     hold_seconds: int | None = None,
+    owner: str = "",
 ) -> ChargeHandle:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise ValidationFailed(details={"quantity": [_("Must be a whole number of at least 1.")]})
@@ -358,6 +303,7 @@ def _reserve(
         "now": now,
         "today": now.date(),  # UTC: the daily cap's day
         "until": now + timedelta(seconds=hold),
+        "owner": (owner or "")[:100],
     }
     reserve = _reserve_postgresql if connection.vendor == "postgresql" else _reserve_portable
     for _attempt in range(3):
@@ -407,10 +353,11 @@ def charge_reserve(
     reference: str = "",
     metadata: dict | None = None,
     hold_seconds: int | None = None,
+    owner: str = "",
 ) -> uuid.UUID:
     """Reserve the credits for one action and return the charge id (the
     existing charge's id when `idempotency_key` was used before)."""
-    return _reserve(
+    return reserve(
         workspace=workspace,
         module=module,
         user=user,
@@ -420,205 +367,5 @@ def charge_reserve(
         reference=reference,
         metadata=metadata,
         hold_seconds=hold_seconds,
+        owner=owner,
     ).id
-
-
-# --- commit ----------------------------------------------------------------------
-
-
-@cache
-def _commit_sql() -> str:
-    charge, usage = Charge._meta.db_table, UsageEvent._meta.db_table
-    return f"""
-WITH c AS (
-    UPDATE {charge} SET status = 'committed', finished_at = %(now)s, updated_at = %(now)s,
-        metadata = metadata || %(meta)s::jsonb
-    WHERE id = %(id)s::uuid AND status = 'reserved'
-    RETURNING id, workspace_id, user_id, module, action, credits, metadata, created_at
-)
-INSERT INTO {usage} (
-    workspace_id, created_at, updated_at, user_id, module, action, credits, success, processing_ms, metadata, charge_id)
-SELECT workspace_id, %(now)s, %(now)s, user_id, module, action, credits, TRUE,
-    COALESCE(%(ms)s::int, GREATEST(0, EXTRACT(EPOCH FROM (%(now)s - created_at)) * 1000)::int), metadata, id
-FROM c
-RETURNING id
-"""  # noqa: S608
-
-
-def _charge_uuid(charge_id) -> uuid.UUID:
-    try:
-        return charge_id if isinstance(charge_id, uuid.UUID) else uuid.UUID(str(charge_id))
-    except ValueError:
-        raise NotFound(_("Charge not found.")) from None
-
-
-def _finished_status(charge_id) -> str:
-    status = Charge.unscoped.filter(pk=charge_id).values_list("status", flat=True).first()
-    if status is None:
-        raise NotFound(_("Charge not found."))
-    return status
-
-
-def charge_commit(charge_id, *, processing_ms: int | None = None, metadata: dict | None = None) -> bool:
-    """Mark a reserved charge done and record its usage event. Returns False
-    if it was already committed; raises Conflict if it was refunded."""
-    charge_id = _charge_uuid(charge_id)
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        params = {
-            "id": str(charge_id),
-            "now": now,
-            "ms": processing_ms,
-            "meta": json.dumps(metadata or {}, default=str),
-        }
-        committed = _execute_prepared(_commit_sql(), params) is not None
-    else:
-        with transaction.atomic():
-            charge = Charge.unscoped.select_for_update().filter(pk=charge_id, status=Charge.Status.RESERVED).first()
-            committed = charge is not None
-            if committed:
-                charge.status, charge.finished_at = Charge.Status.COMMITTED, now
-                charge.metadata = {**charge.metadata, **(metadata or {})}
-                charge.save(update_fields=["status", "finished_at", "metadata", "updated_at"])
-                _usage_event(charge, success=True, now=now, processing_ms=processing_ms)
-    if committed:
-        return True
-    if _finished_status(charge_id) == Charge.Status.REFUNDED:
-        raise Conflict(_("This charge was already refunded."), code="charge_refunded")
-    return False
-
-
-# --- refund ----------------------------------------------------------------------
-
-
-def charge_refund(
-    charge_id, reason: str = "", *, processing_ms: int | None = None, metadata: dict | None = None
-) -> bool:
-    """Give a reserved charge's credits back (a `refund` entry reversing the
-    debit) and record a failed usage event. Returns False if it was already
-    refunded; raises Conflict if it was committed."""
-    charge_id = _charge_uuid(charge_id)
-    now = timezone.now()
-    with transaction.atomic():
-        charge = Charge.unscoped.select_for_update().filter(pk=charge_id).first()
-        if charge is None:
-            raise NotFound(_("Charge not found."))
-        if charge.status == Charge.Status.REFUNDED:
-            return False
-        if charge.status == Charge.Status.COMMITTED:
-            raise Conflict(_("A completed charge cannot be refunded."), code="charge_committed")
-        account = services._lock_account(workspace_id=charge.workspace_id)
-        if account.spent_day == charge.created_at.astimezone(UTC).date():  # a refunded charge does not count today
-            BillingAccount.unscoped.filter(pk=account.pk).update(
-                spent_today=max(0, account.spent_today - charge.credits)
-            )
-        services._ledger_write(
-            account,
-            kind=LedgerEntry.Kind.REFUND,
-            key=f"refund:{charge.idempotency_key}",
-            plan_delta=charge.plan_part,
-            purchased_delta=charge.purchased_part,
-            user_id=charge.user_id,
-            module=charge.module,
-            reference=charge.reference,
-            metadata={"reason": reason[:255], "charge": str(charge.pk)},
-            reverses_id=charge.debit_id,
-        )
-        charge.status, charge.finished_at, charge.refund_reason = Charge.Status.REFUNDED, now, reason[:255]
-        charge.metadata = {**charge.metadata, **(metadata or {}), "error": reason[:255]}
-        charge.save(update_fields=["status", "finished_at", "refund_reason", "metadata", "updated_at"])
-        _usage_event(charge, success=False, now=now, processing_ms=processing_ms)
-    return True
-
-
-def _usage_event(charge: Charge, *, success: bool, now, processing_ms: int | None) -> UsageEvent:
-    if processing_ms is None:
-        processing_ms = max(0, int((now - charge.created_at).total_seconds() * 1000))
-    return UsageEvent.unscoped.create(
-        workspace_id=charge.workspace_id,
-        user_id=charge.user_id,
-        module=charge.module,
-        action=charge.action,
-        credits=charge.credits,
-        success=success,
-        processing_ms=processing_ms,
-        metadata=charge.metadata,
-        charge_id=charge.pk,
-    )
-
-
-STALE_WINDOW = timedelta(days=2)
-
-
-def charges_release_stale(*, now=None, limit: int = 500, window: timedelta = STALE_WINDOW) -> int:
-    """Refund reservations whose hold expired (their worker died).
-
-    Looks at deadlines in the last `window` (the beat runs every few minutes;
-    the window only bounds the index range scanned)."""
-    now = now or timezone.now()
-    stale = Charge.unscoped.filter(
-        status=Charge.Status.RESERVED, reserved_until__lte=now, reserved_until__gt=now - window
-    ).values_list("pk", flat=True)
-    released = 0
-    for charge_id in list(stale[:limit]):
-        try:
-            released += charge_refund(charge_id, reason="hold_expired")
-        except Conflict:
-            continue  # committed meanwhile
-    return released
-
-
-# --- the context manager ------------------------------------------------------------
-
-
-def _failure_reason(exc: BaseException) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.code
-    return type(exc).__name__
-
-
-@contextmanager
-def charge(
-    *,
-    workspace,
-    module: str,
-    user=None,
-    quantity: int = 1,
-    action: str = "",
-    idempotency_key: str | None = None,
-    reference: str = "",
-    metadata: dict | None = None,
-    hold_seconds: int | None = None,
-) -> Iterator[ChargeHandle]:
-    """Reserve, run the block, then commit — or refund and re-raise if the
-    block raises. See the module docstring."""
-    handle = _reserve(
-        workspace=workspace,
-        module=module,
-        user=user,
-        quantity=quantity,
-        action=action,
-        idempotency_key=idempotency_key,
-        reference=reference,
-        metadata=metadata,
-        hold_seconds=hold_seconds,
-    )
-    if handle.replayed and handle.status != Charge.Status.RESERVED:
-        raise Conflict(
-            _("This action was already charged and finished."),
-            code="charge_already_finished",
-            details={"charge": str(handle.id), "status": handle.status},
-        )
-    started = time.perf_counter()
-    try:
-        yield handle
-    except BaseException as exc:
-        elapsed = int((time.perf_counter() - started) * 1000)
-        try:
-            charge_refund(handle.id, reason=_failure_reason(exc), processing_ms=elapsed, metadata=handle.metadata)
-        except Exception:
-            # The stale-charge reaper refunds it after its hold expires.
-            logger.exception("Refund of charge %s failed; the reaper will release it.", handle.id)
-        raise
-    elapsed = int((time.perf_counter() - started) * 1000)
-    charge_commit(handle.id, processing_ms=elapsed, metadata=handle.metadata)

@@ -1,0 +1,14 @@
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
+
+from medialib.api import views
+
+# Detail ids are digits only, so "uploads", "voiceovers", "images" are never taken for an id.
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("media", views.MediaAssetViewSet, basename="media")
+
+urlpatterns = [
+    re_path(r"^media/uploads/?$", views.UploadView.as_view(), name="media-upload"),
+    *router.urls,
+]
