@@ -202,6 +202,30 @@ MODULE_COSTS = [
         },
     },
     {
+        "module": "voiceover",
+        "credits": 5,
+        "description": "one voiceover (text to speech)",
+        "label": {
+            "en": "Voiceovers",
+            "es": "Locuciones",
+            "pt": "Locuções",
+            "ar": "التعليق الصوتي",
+            "he": "קריינות",
+        },
+    },
+    {
+        "module": "image_generation",
+        "credits": 5,
+        "description": "each generated image",
+        "label": {
+            "en": "Image generation",
+            "es": "Generación de imágenes",
+            "pt": "Geração de imagens",
+            "ar": "توليد الصور",
+            "he": "יצירת תמונות",
+        },
+    },
+    {
         "module": "email_send",
         "credits": 1,
         "description": "an e-mail campaign, per 100 recipients (rounded up)",

@@ -116,3 +116,6 @@ class LandingPageSubmissionAdmin(WorkspaceOwnedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from content.video import admin as video_admin  # noqa: E402, F401  (videos in the staff console)

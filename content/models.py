@@ -223,3 +223,6 @@ class LandingPageSubmission(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.page_id}: {self.email}"
+
+
+from content.video.models import VideoProject, VideoPrompt, VideoStyle  # noqa: E402, F401  (registered with the content app)

@@ -5,4 +5,6 @@ from nexusone.permissions import STAFF, Rule, register
 
 register(
     Rule("content.admin.page_unpublish", STAFF, "Take a published landing page offline (staff)"),
+    Rule("content.admin.video_retry", STAFF, "Run a failed video again, charging the workspace again (staff)"),
+    Rule("content.admin.video_refund", STAFF, "Give a video's credits back (staff)"),
 )

@@ -68,6 +68,7 @@ def charged_run(
     reference: str,
     action: str,
     work: Callable[[ChargeHandle], T],
+    quantity: int = 1,
 ) -> T:
     """Run `work(handle)` inside the charge door: committed if it returns,
     refunded if it raises. With an idempotency key, the charge key is derived
@@ -89,6 +90,7 @@ def charged_run(
                 user=user,
                 module=module,
                 action=action,
+                quantity=quantity,
                 idempotency_key=key,
                 reference=reference,
             ) as handle:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from content import views
+from content.video import views as video_views
 
 urlpatterns = [
     path("w/<slug:slug>/content/", views.ContentStudioView.as_view(), name="content_studio"),
@@ -17,4 +18,8 @@ urlpatterns = [
     path("w/<slug:slug>/pages/<int:pk>/", views.PageBuilderView.as_view(), name="content_page_builder"),
     path("w/<slug:slug>/pages/<int:pk>/preview/", views.PagePreviewView.as_view(), name="content_page_preview"),
     path("w/<slug:slug>/pages/<int:pk>/hero/", views.PageHeroView.as_view(), name="content_page_hero"),
+    path("w/<slug:slug>/videos/", video_views.VideoStudioView.as_view(), name="video_studio"),
+    path("w/<slug:slug>/videos/jobs/", video_views.VideoJobsView.as_view(), name="video_jobs"),
+    path("w/<slug:slug>/videos/prompts/", video_views.VideoPromptsView.as_view(), name="video_prompts"),
+    path("w/<slug:slug>/videos/<int:pk>/", video_views.VideoDetailView.as_view(), name="video_detail"),
 ]

@@ -17,9 +17,24 @@ class MediaAssetAdmin(WorkspaceOwnedAdmin):
     list_filter = ("bucket", "kind", "source", "created_at")
     search_fields = ("name", "key", "workspace__name", "workspace__slug")
     readonly_fields = (
-        "workspace", "bucket", "key", "name", "content_type", "kind", "size", "source", "width", "height",
-        "duration_seconds", "created_by", "expires_at", "metadata", "created_at", "updated_at", "link",
-    )  # fmt: skip
+        "workspace",
+        "bucket",
+        "key",
+        "name",
+        "content_type",
+        "kind",
+        "size",
+        "source",
+        "width",
+        "height",
+        "duration_seconds",
+        "created_by",
+        "expires_at",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "link",
+    )
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -23,11 +23,19 @@ PURPOSE_FILE = "file"
 PURPOSE_PORTRAIT = "portrait"
 PURPOSES = (PURPOSE_FILE, PURPOSE_PORTRAIT)
 ALLOWED_TYPES = {
-    "image/png", "image/jpeg", "image/gif", "image/webp",
-    "video/mp4", "video/webm", "video/quicktime",
-    "audio/mpeg", "audio/wav", "audio/ogg", "audio/mp4",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/ogg",
+    "audio/mp4",
     "application/pdf",
-}  # fmt: skip
+}
 
 
 def _clean_name(name: str, extension: str) -> str:
@@ -84,14 +92,24 @@ def media_upload(*, workspace, user, upload, purpose: str = PURPOSE_FILE) -> Med
         user=user,
         **extra,
     )
-    audit_record(action="media.file.uploaded", user=user, workspace=workspace, target=asset,
-                 metadata={"bucket": asset.bucket, "size": asset.size, "type": asset.content_type})  # fmt: skip
+    audit_record(
+        action="media.file.uploaded",
+        user=user,
+        workspace=workspace,
+        target=asset,
+        metadata={"bucket": asset.bucket, "size": asset.size, "type": asset.content_type},
+    )
     return asset
 
 
 def media_delete(*, asset: MediaAsset, user=None) -> None:
-    audit_record(action="media.file.deleted", user=user, workspace=asset.workspace, target=asset,
-                 metadata={"bucket": asset.bucket, "name": asset.name})  # fmt: skip
+    audit_record(
+        action="media.file.deleted",
+        user=user,
+        workspace=asset.workspace,
+        target=asset,
+        metadata={"bucket": asset.bucket, "name": asset.name},
+    )
     storage.delete(asset)
 
 

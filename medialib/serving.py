@@ -11,6 +11,7 @@ to S3 directly and these routes answer 404).
 from __future__ import annotations
 
 import mimetypes
+import re
 
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.views.decorators.http import require_GET
@@ -20,8 +21,13 @@ from nexusone import storage
 _KEY_CHARS = set("0123456789abcdefghijklmnopqrstuvwxyz./")
 
 
+_PLATFORM_KEY = re.compile(r"platform/presenters/[a-z0-9-]{1,40}\.png")
+
+
 def _valid_key(key: str) -> bool:
-    # Keys are "<digits>/<hex>.<ext>" — refuse anything else before touching the disk.
+    # Keys are "<digits>/<hex>.<ext>" (or a platform presenter) — refuse anything else before touching the disk.
+    if _PLATFORM_KEY.fullmatch(key):
+        return True
     return (
         set(key) <= _KEY_CHARS and ".." not in key and key.count("/") == 1 and storage.key_workspace_id(key) is not None
     )

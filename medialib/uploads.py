@@ -107,8 +107,14 @@ def reencode_image(data: bytes, sniffed: Sniffed) -> Reencoded:
         frames = [frame.copy() for frame in _frames(image)]
         for frame in frames:
             frame.info = {key: value for key, value in frame.info.items() if key in ("duration", "transparency")}
-        frames[0].save(output, "GIF", save_all=True, append_images=frames[1:], loop=image.info.get("loop", 0),
-                       duration=image.info.get("duration", 100))  # fmt: skip
+        frames[0].save(
+            output,
+            "GIF",
+            save_all=True,
+            append_images=frames[1:],
+            loop=image.info.get("loop", 0),
+            duration=image.info.get("duration", 100),
+        )
         width, height = image.size
     else:
         upright = ImageOps.exif_transpose(image)

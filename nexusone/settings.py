@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
     "media-cleanup": {"task": "medialib.tasks.media_cleanup", "schedule": 3600},
+    "video-tick": {"task": "content.video.tasks.video_tick", "schedule": env.int("VIDEO_TICK_SECONDS", default=10)},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
     "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
 }
@@ -445,6 +446,13 @@ SPECTACULAR_SETTINGS = {
         "WhatsAppTemplateStatusEnum": "whatsapp.models.MessageTemplate.Status",
         # several components now have a "status" enum: name the invitation's explicitly
         "InvitationStatusEnum": "accounts.models.Invitation.Status",
+        "VideoStatusEnum": "content.video.models.VideoProject.Status",
+        "VideoStageEnum": "content.video.models.VideoProject.Stage",
+        # two "stage" fields now (contacts, videos): name the contact's too
+        "ContactStageEnum": "crm.models.Stage",
+        "VideoStyleEnum": "content.video.models.VideoStyle",
+        "MediaKindEnum": "medialib.models.MediaAsset.Kind",
+        "MediaBucketEnum": "medialib.models.MediaAsset.Bucket",
         "EmailCampaignStatusEnum": "emails.models.Campaign.Status",
         "EmailMessageStatusEnum": "emails.models.EmailMessage.Status",
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
@@ -480,6 +488,8 @@ OUTBOUND_ALLOW_CIDRS = env.list("OUTBOUND_ALLOW_CIDRS", default=[])
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+# Image generation (content/gateway/images.py) on the same key and base URL.
+OPENAI_IMAGE_MODEL = env("OPENAI_IMAGE_MODEL", default="gpt-image-1")
 # Seconds one AI request may take, and retries of 429/5xx answers (content.gateway).
 OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=60.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
@@ -518,6 +528,18 @@ DID_API_KEY = env("DID_API_KEY", default="")
 DID_BASE_URL = env("DID_BASE_URL", default="https://api.d-id.com")
 ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")
 ELEVENLABS_BASE_URL = env("ELEVENLABS_BASE_URL", default="https://api.elevenlabs.io")
+# Avatar videos (content/video): a job not done after VIDEO_DEADLINE_SECONDS is failed and refunded;
+# D-ID is first polled VIDEO_FIRST_POLL_SECONDS after the talk starts (webhooks may not come), then with
+# backoff up to VIDEO_POLL_MAX_SECONDS; a job with no progress for VIDEO_STALL_SECONDS is resumed; the
+# beat tick runs every VIDEO_TICK_SECONDS; voice tracks are kept VIDEO_VOICE_TRACK_DAYS; provider calls
+# retry 429/5xx starting at VIDEO_RETRY_BASE_SECONDS.
+VIDEO_DEADLINE_SECONDS = env.int("VIDEO_DEADLINE_SECONDS", default=30 * 60)
+VIDEO_FIRST_POLL_SECONDS = env.int("VIDEO_FIRST_POLL_SECONDS", default=15)
+VIDEO_POLL_MAX_SECONDS = env.int("VIDEO_POLL_MAX_SECONDS", default=60)
+VIDEO_STALL_SECONDS = env.int("VIDEO_STALL_SECONDS", default=120)
+VIDEO_TICK_SECONDS = env.int("VIDEO_TICK_SECONDS", default=10)
+VIDEO_VOICE_TRACK_DAYS = env.int("VIDEO_VOICE_TRACK_DAYS", default=7)
+VIDEO_RETRY_BASE_SECONDS = env.float("VIDEO_RETRY_BASE_SECONDS", default=0.5)
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2024-10")
 CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/api2.0/v1")
 # The longest a charged handler can wait on one provider (timeout × attempts, plus backoff):

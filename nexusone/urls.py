@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
+from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
@@ -30,6 +31,8 @@ urlpatterns = [
     re_path(r"^api/.*$", api_not_found),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
+    # public: D-ID does not sign; an unguessable per-job token, and the talk is re-read (content/video/webhooks.py)
+    path("webhooks/d-id/<str:token>", did_webhook, name="did-webhook"),
     # public: signed by the sending service (anymail), only the configured provider answers
     path("webhooks/email/<slug:provider>/tracking/", tracking_webhook, name="email-tracking-webhook"),
     path("webhooks/twilio/", twilio_inbound, name="twilio-inbound-webhook"),  # public: signed by Twilio
@@ -47,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("content.urls")),
+    path("", include("medialib.urls")),
     path("", include("billing.urls")),
     path("", include("whatsapp.urls")),
     path("w/<slug:slug>/crm/", include("crm.urls")),

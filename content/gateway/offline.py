@@ -21,6 +21,7 @@ import re
 from itertools import cycle, islice
 from typing import Any
 
+from content.gateway import offline_video
 from content.gateway.base import TextRequest, TextResult, Usage
 from content.gateway.offline_texts import texts as language_texts
 
@@ -242,6 +243,8 @@ class OfflineProvider:
             text = _ideas(texts, variables, rng)
         elif request.task == "content.landing_page":
             text = _landing_page(texts, variables, rng, request.language)
+        elif request.task == "content.video_prompt":
+            text = offline_video.video_prompt(request.language, variables, rng)
         else:
             text = _generic(texts, request, rng)
         prompt_tokens = sum(_estimate_tokens(m.content) for m in request.messages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from content.gateway.offline import landing_sections
 from content.models import Generation, IdeaBatch, LandingPage
+from content.video.models import VideoProject, VideoPrompt
 
 BRIEF = {
     "title": "Rose Garden Café",
@@ -60,5 +61,24 @@ def make_landing_page(workspace, *, language: str = "en", status: str = "draft",
     )
 
 
+def make_video_project(workspace, **fields) -> VideoProject:
+    values = {"script": f"Video script of {workspace.name}", "language": "en", "title": f"Video of {workspace.name}",
+              "status": "queued", "credits_charged": 25, **fields}  # fmt: skip
+    return VideoProject.unscoped.create(workspace=workspace, **values)
+
+
+def make_video_prompt(workspace, **fields) -> VideoPrompt:
+    shot = {"duration_seconds": 4, "visual": "A cup", "camera": "close-up", "on_screen_text": "", "narration": ""}
+    values = {"idea": f"Idea of {workspace.name}", "language": "en", "style": "calm", "title": "T", "shots": [shot],
+              "prompt": "A cup.", "provider": "offline", "credits_charged": 5, **fields}  # fmt: skip
+    return VideoPrompt.unscoped.create(workspace=workspace, **values)
+
+
 # model → callable(workspace) → a row owned by that workspace (used by the route walk)
-TENANT_FACTORIES = {Generation: make_generation, IdeaBatch: make_idea_batch, LandingPage: make_landing_page}
+TENANT_FACTORIES = {
+    Generation: make_generation,
+    IdeaBatch: make_idea_batch,
+    LandingPage: make_landing_page,
+    VideoProject: make_video_project,
+    VideoPrompt: make_video_prompt,
+}

@@ -10,5 +10,7 @@ router.register("media", views.MediaAssetViewSet, basename="media")
 
 urlpatterns = [
     re_path(r"^media/uploads/?$", views.UploadView.as_view(), name="media-upload"),
+    re_path(r"^media/voiceovers/?$", views.VoiceoverView.as_view(), name="media-voiceovers"),
+    re_path(r"^media/images/?$", views.ImagesView.as_view(), name="media-images"),
     *router.urls,
 ]

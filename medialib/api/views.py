@@ -9,11 +9,15 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from medialib import selectors, services
+from content.api.views import ERRORS as CHARGED_ERRORS
+from content.api.views import IDEMPOTENCY_HEADER
+from medialib import generation, selectors, services
 from medialib.api import serializers as s
 from medialib.filters import MediaAssetFilter
 from medialib.models import MediaAsset
+from nexusone import storage
 from nexusone.api.viewsets import ScopedAPIView, ScopedViewSet
+from nexusone.idempotency import idempotent
 
 NOT_FOUND = {404: OpenApiResponse(description="No such file in this workspace.")}
 
@@ -77,3 +81,66 @@ class MediaAssetViewSet(ScopedViewSet):
     def destroy(self, request, pk=None):
         services.media_delete(asset=self.get_object(), user=_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VoiceoverView(ScopedAPIView):
+    """Text to speech (5 credits): ElevenLabs with a key, else an offline tone track of the right length."""
+
+    @extend_schema(
+        request=s.VoiceoverInput,
+        responses={201: s.VoiceoverOutput, **CHARGED_ERRORS},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["media"],
+    )
+    @idempotent()
+    def post(self, request):
+        data = s.VoiceoverInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        asset = generation.voiceover_create(
+            workspace=request.workspace,
+            user=_actor(request),
+            idempotency_key=request.idempotency_key,
+            **data.validated_data,
+        )
+        link = storage.link(asset, user=request.user)
+        meta = asset.metadata
+        body = {
+            "id": asset.pk,
+            "audio_url": request.build_absolute_uri(link.url),
+            "url_expires_at": link.expires_at.isoformat() if link.expires_at else None,
+            "duration_seconds": asset.duration_seconds,
+            "provider": meta.get("provider", ""),
+            "voice_id": meta.get("voice_id", ""),
+            "language": meta.get("language", ""),
+            "credits_charged": meta.get("credits", 0),
+            "created_at": asset.created_at,
+        }
+        return Response(s.VoiceoverOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+class ImagesView(ScopedAPIView):
+    """Generate 1–4 images (5 credits each) into the public `generated-content` bucket."""
+
+    @extend_schema(
+        request=s.ImagesInput,
+        responses={201: s.ImagesOutput, **CHARGED_ERRORS},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["media"],
+    )
+    @idempotent()
+    def post(self, request):
+        data = s.ImagesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = generation.images_generate(
+            workspace=request.workspace,
+            user=_actor(request),
+            idempotency_key=request.idempotency_key,
+            **data.validated_data,
+        )
+        body = {
+            "images": batch.images,
+            "provider": batch.provider,
+            "model": batch.model,
+            "credits_charged": batch.credits_charged,
+        }
+        return Response(s.ImagesOutput(body, context={"request": request}).data, status=status.HTTP_201_CREATED)

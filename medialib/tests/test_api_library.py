@@ -40,8 +40,9 @@ def test_an_image_upload_is_sniffed_reencoded_without_metadata_and_private(world
     client = world["A"].client("member")
     original = _jpeg_with_exif()
     assert b"SpyCam" in original
-    response = client.post(UPLOADS, {"file": SimpleUploadedFile("holiday.txt", original, "text/plain")},
-                           format="multipart")  # fmt: skip
+    response = client.post(
+        UPLOADS, {"file": SimpleUploadedFile("holiday.txt", original, "text/plain")}, format="multipart"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["content_type"] == "image/jpeg" and body["kind"] == "image" and body["name"] == "holiday.jpg"
@@ -73,10 +74,15 @@ def test_what_is_not_media_is_refused_with_415(world, name, data):
 
 def test_a_file_over_the_limit_is_refused_with_413(world, settings):
     settings.MEDIA_UPLOAD_MAX_BYTES = 1000
-    response = world["A"].client().post(
-        UPLOADS, {"file": SimpleUploadedFile("big.png", png_bytes(400, 400, (1, 2, 3)) + b"\x00" * 2000)},
-        format="multipart",
-    )  # fmt: skip
+    response = (
+        world["A"]
+        .client()
+        .post(
+            UPLOADS,
+            {"file": SimpleUploadedFile("big.png", png_bytes(400, 400, (1, 2, 3)) + b"\x00" * 2000)},
+            format="multipart",
+        )
+    )
     assert response.status_code == 413
     error = response.json()["error"]
     assert error["code"] == "payload_too_large" and error["details"]["limit"] == 1000
@@ -85,8 +91,9 @@ def test_a_file_over_the_limit_is_refused_with_413(world, settings):
 
 def test_an_image_with_too_many_pixels_is_refused_before_decoding(world, monkeypatch):
     monkeypatch.setattr("medialib.uploads.MAX_IMAGE_PIXELS", 100)
-    response = world["A"].client().post(UPLOADS, {"file": SimpleUploadedFile("x.png", png_bytes(20, 20))},
-                                        format="multipart")  # fmt: skip
+    response = (
+        world["A"].client().post(UPLOADS, {"file": SimpleUploadedFile("x.png", png_bytes(20, 20))}, format="multipart")
+    )
     assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
 
 
@@ -107,20 +114,25 @@ def test_a_video_upload_is_stored_as_is_in_the_private_bucket(world):
 
 def test_a_portrait_goes_to_the_public_avatars_bucket(world):
     client = world["A"].client()
-    response = client.post(UPLOADS, {"file": SimpleUploadedFile("me.png", png_bytes()), "purpose": "portrait"},
-                           format="multipart")  # fmt: skip
+    response = client.post(
+        UPLOADS, {"file": SimpleUploadedFile("me.png", png_bytes()), "purpose": "portrait"}, format="multipart"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["bucket"] == "avatars" and body["is_public"] and body["url_expires_at"] is None
     assert body["url"].startswith("http://testserver/media/avatars/")
-    refused = client.post(UPLOADS, {"file": SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 64), "purpose": "portrait"},
-                          format="multipart")  # fmt: skip
+    refused = client.post(
+        UPLOADS, {"file": SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 64), "purpose": "portrait"}, format="multipart"
+    )
     assert refused.status_code == 415
 
 
 def test_a_viewer_cannot_upload(world):
-    response = world["A"].client("viewer").post(UPLOADS, {"file": SimpleUploadedFile("a.png", png_bytes())},
-                                                format="multipart")  # fmt: skip
+    response = (
+        world["A"]
+        .client("viewer")
+        .post(UPLOADS, {"file": SimpleUploadedFile("a.png", png_bytes())}, format="multipart")
+    )
     assert response.status_code == 403
 
 

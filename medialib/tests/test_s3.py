@@ -34,13 +34,23 @@ def s3(settings, moto_endpoint):
     """Every bucket as a prefix of one fresh S3 bucket, configured like settings.py does with AWS_*."""
     name = f"nexusone-{uuid.uuid4().hex[:12]}"
     common = {
-        "bucket_name": name, "endpoint_url": moto_endpoint, "region_name": "us-east-1", "access_key": "test",
-        "secret_key": "test", "signature_version": "s3v4", "file_overwrite": False, "default_acl": None,
-    }  # fmt: skip
+        "bucket_name": name,
+        "endpoint_url": moto_endpoint,
+        "region_name": "us-east-1",
+        "access_key": "test",
+        "secret_key": "test",
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        "default_acl": None,
+    }
     buckets = {}
     for bucket in storage.Bucket:
-        options = {**common, "location": bucket, "querystring_auth": not storage.is_public(bucket),
-                   "querystring_expire": settings.STORAGE_SIGNED_URL_SECONDS}  # fmt: skip
+        options = {
+            **common,
+            "location": bucket,
+            "querystring_auth": not storage.is_public(bucket),
+            "querystring_expire": settings.STORAGE_SIGNED_URL_SECONDS,
+        }
         buckets[bucket.value] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
     settings.STORAGES = {**settings.STORAGES, **buckets}
     call_command("storage_init", stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -103,8 +103,9 @@ def test_odd_paths_are_404_without_touching_the_disk(path):
 
 def test_the_provider_url_of_a_private_file_is_absolute_and_signed(world, settings):
     settings.SITE_URL = "https://app.example.com"
-    asset = make_asset(world["A"].workspace, bucket="ai-generated", content=b"voice", extension="mp3",
-                       content_type="audio/mpeg")  # fmt: skip
+    asset = make_asset(
+        world["A"].workspace, bucket="ai-generated", content=b"voice", extension="mp3", content_type="audio/mpeg"
+    )
     url = storage.provider_url(asset)
     assert url.startswith(f"https://app.example.com/files/ai-generated/{asset.key}?expires=")
     assert _get(url.removeprefix("https://app.example.com")) == (200, b"voice")
