@@ -424,6 +424,9 @@ REST_FRAMEWORK = {
 }
 # Fallback per-minute limit when billing has not assigned a plan.
 API_DEFAULT_REQUESTS_PER_MINUTE = env.int("API_DEFAULT_REQUESTS_PER_MINUTE", default=60)
+# Reverse proxies in front of the app (addresses or CIDR networks): X-Forwarded-For is believed
+# only as far as its hops are these (nexusone/clientip.py). Empty: the client is REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AUTH_API_RATE = env("AUTH_API_RATE", default="20/m")
 
 SPECTACULAR_SETTINGS = {
