@@ -308,7 +308,7 @@ rollup rows in the 90 days. Each query: the busiest workspace, 90 days, days cut
 
 | query | p50 ms | p99 ms |
 |---|---:|---:|
-| rollups: the dashboard's read (one index-only range scan, summed per local day) | {ms(result["rollup_read"])} |
+| rollups: the dashboard's read (a covering-index range scan, summed per local day) | {ms(result["rollup_read"])} |
 | rollups: the whole dashboard (read + every panel built, API body without HTTP) | {ms(result["rollup_dashboard"])} |
 | raw usage events: daily credits/actions/refunded per module (workspace, created_at index) | {ms(result["raw_read"])} |
 | incremental refresh a read triggers when the cursor is a minute old | {ms(result["refresh"])} |
