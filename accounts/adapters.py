@@ -38,6 +38,18 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         return reverse("dashboard")
 
+    def get_client_ip(self, request):
+        # allauth's own rate limits (failed logins per address, sign-ups…) see
+        # the same client address as ours: X-Forwarded-For only through TRUSTED_PROXIES.
+        from django.core.exceptions import PermissionDenied
+
+        from nexusone.clientip import client_ip
+
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):

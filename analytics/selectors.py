@@ -35,11 +35,16 @@ class UsageRange:
 
 
 def usage_range(
-    *, date_from: date | None = None, date_to: date | None = None, days: int = DEFAULT_RANGE_DAYS
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    days: int = DEFAULT_RANGE_DAYS,
+    tz: tzinfo | None = None,
 ) -> UsageRange:
-    """The inclusive date range, defaulting to the last `days` days up to today."""
-    tz = timezone.get_current_timezone()
-    today = timezone.localdate()
+    """The inclusive date range in `tz` (default: the active time zone),
+    defaulting to the last `days` days up to today."""
+    tz = tz or timezone.get_current_timezone()
+    today = timezone.localdate(timezone=tz)
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=days - 1)
     # One open bound beyond the other or too far away is clamped, not an error.
@@ -61,9 +66,11 @@ def usage_events(*, workspace, period: UsageRange, module: str | None = None) ->
 
 
 def usage_daily(*, workspace, period: UsageRange, module: str | None = None) -> list[dict]:
-    """[{date, module, credits, events, failed}] per day and module, oldest first."""
+    """[{date, module, credits, events, failed}] per day and module, oldest
+    first — charged actions only (client-reported events are listed, not counted)."""
     rows = (
         usage_events(workspace=workspace, period=period, module=module)
+        .filter(source="server")
         .order_by()
         .annotate(day=TruncDate("created_at", tzinfo=period.tz))
         .values("day", "module")
@@ -89,3 +96,49 @@ def usage_by_module(daily: list[dict]) -> list[dict]:
         for field in ("credits", "events", "failed"):
             total[field] += row[field]
     return sorted(totals.values(), key=lambda t: (-t["credits"], t["module"]))
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+
+def dashboard_data(*, workspace, period: UsageRange, rtl: bool = False, refresh: bool = True):
+    """The workspace's rollups for the period summed per local day (and per
+    dimension), after bringing its rollups up to date (`analytics.rollups`).
+    Reads `MetricRollup` only — one index-only range scan."""
+    from analytics import rollups
+    from analytics.models import MetricRollup
+    from analytics.panels import DashboardData
+    from billing.selectors import module_labels
+
+    if refresh:
+        rollups.ensure_fresh(workspace_id=workspace.pk, backfill_from=period.start)
+    data = DashboardData(workspace=workspace, period=period, rtl=rtl, module_labels=module_labels())
+    rows = (
+        MetricRollup.objects.filter(hour__gte=period.start, hour__lt=period.end)
+        .annotate(day=TruncDate("hour", tzinfo=period.tz))
+        .values_list("day", "module", "metric", "dimension")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for day, module, metric, dimension, total in rows:
+        key = (day, module, metric)
+        data.daily[key] = data.daily.get(key, 0) + total
+        if dimension:
+            dim_key = (module, metric, dimension)
+            data.per_dimension[dim_key] = data.per_dimension.get(dim_key, 0) + total
+    return data
+
+
+def contacts_by_stage(*, workspace) -> list[tuple[str, str, int]]:
+    """(stage, label, count) for every stage — the CRM's current funnel."""
+    from crm.models import Contact, Stage
+
+    counts = dict(Contact.objects.order_by().values_list("stage").annotate(n=Count("pk")))
+    return [(stage.value, str(stage.label), counts.get(stage.value, 0)) for stage in Stage]
+
+
+def page_titles(*, workspace, ids) -> dict[str, str]:
+    from content.models import LandingPage
+
+    numeric = [int(i) for i in ids if str(i).isdigit()]
+    return {str(pk): title for pk, title in LandingPage.objects.filter(pk__in=numeric).values_list("pk", "title")}

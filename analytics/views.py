@@ -3,10 +3,16 @@ the same figures as a table."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language_bidi
 from django.views.generic import TemplateView
 
 from analytics import charts, selectors
+from analytics.dashboard import dashboard, panels_csv, workspace_timezone
+from analytics.panels import PANELS
 from billing.selectors import module_labels
 from nexusone.pages import WorkspacePageMixin
 
@@ -49,4 +55,43 @@ class UsageView(WorkspacePageMixin, TemplateView):
             ),
             recent=recent,
         )
+        return context
+
+
+DASHBOARD_RANGES = (7, 30, 90)
+
+
+class DashboardPage(WorkspacePageMixin, TemplateView):
+    """Every panel of the workspace dashboard; `?export=<panel>` downloads its CSV."""
+
+    template_name = "analytics/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export is not None:
+            period, panels = self._panels(only=export if export in PANELS else None)
+            name = f"dashboard-{export or 'all'}-{period.date_from}-{period.date_to}.csv"
+            return HttpResponse(panels_csv(panels), content_type="text/csv; charset=utf-8",
+                                headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+        return super().get(request, *args, **kwargs)
+
+    def _days(self) -> int:
+        try:
+            days = int(self.request.GET.get("days", 30))
+        except ValueError:
+            return 30
+        return days if days in DASHBOARD_RANGES else 30
+
+    def _panels(self, only: str | None = None):
+        tz = workspace_timezone(self.workspace)
+        today = timezone.localdate(timezone=tz)
+        return dashboard(
+            workspace=self.workspace, date_from=today - timedelta(days=self._days() - 1), date_to=today, tz=tz,
+            rtl=get_language_bidi(), only=only,
+        )  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        period, panels = self._panels()
+        context.update(period=period, panels=panels, days=self._days(), ranges=DASHBOARD_RANGES, tz=str(period.tz))
         return context

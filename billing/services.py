@@ -34,6 +34,7 @@ from billing import defaults
 from billing.models import BillingAccount, CreditPack, LedgerEntry, ModuleCost, Plan
 from nexusone.audit import audit_record
 from nexusone.errors import ValidationFailed
+from notifications import hooks as notification_hooks
 
 RATE_LIMIT_CACHE_KEY = "billing:rpm:{workspace_id}"
 
@@ -444,6 +445,9 @@ def subscription_apply(*, workspace, state: SubscriptionState) -> str:
             if state.status in ACTIVE_STATES:
                 account.status, account.grace_period_end = BillingAccount.Status.ACTIVE, None
             else:
+                if account.status != BillingAccount.Status.PAST_DUE:
+                    grace_end = account.grace_period_end or now + timedelta(days=settings.BILLING_GRACE_PERIOD_DAYS)
+                    notification_hooks.payment_failed(workspace=workspace, grace_period_end=grace_end)
                 account.status = BillingAccount.Status.PAST_DUE
                 grace = timedelta(days=settings.BILLING_GRACE_PERIOD_DAYS)
                 account.grace_period_end = account.grace_period_end or now + grace

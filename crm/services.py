@@ -70,6 +70,7 @@ from crm.validation import (
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, NotFound, ValidationFailed
 from nexusone.tenancy import get_active_workspace
+from notifications import hooks as notification_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -884,8 +885,13 @@ def import_run(*, import_id: int) -> ContactImport | None:
         ContactImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
             status=ImportStatus.RUNNING, updated_at=timezone.now()
         )
+
+    def progress(done: int) -> None:  # the live progress bar
+        notification_hooks.import_progress(workspace_id=contact_import.workspace_id, import_id=import_id, done=done,
+                                           total=contact_import.staged_records)  # fmt: skip
+
     with translation.override(contact_import.language or settings.LANGUAGE_CODE):
-        finished = importing.apply_pass(contact_import)
+        finished = importing.apply_pass(contact_import, on_progress=progress)
     if not finished:
         return contact_import  # another run of the same import carries on
     return _import_finish(import_id=import_id)
@@ -898,6 +904,7 @@ def _import_finish(*, import_id: int) -> ContactImport:
             return contact_import
         contact_import.status, contact_import.finished_at = ImportStatus.DONE, timezone.now()
         contact_import.save(update_fields=["status", "finished_at", "updated_at"])
+    notification_hooks.import_finished(contact_import=contact_import)
     if contact_import.charge_id:
         try:
             charge_commit(contact_import.charge_id, metadata={"created": contact_import.created})
@@ -943,6 +950,7 @@ def import_fail(*, import_id: int, code: str, message: str) -> None:
     if contact_import is None or contact_import.is_finished:
         return
     _fail(contact_import, code=code, message=message)
+    notification_hooks.import_finished(contact_import=contact_import)  # the page's bar stops (no notification)
     if contact_import.charge_id:
         try:
             charge_refund(contact_import.charge_id, reason=code)

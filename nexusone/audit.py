@@ -87,13 +87,11 @@ class AuditEntry(models.Model):
 
 
 def client_ip(request) -> str | None:
-    """The client address: REMOTE_ADDR, never a spoofable X-Forwarded-For.
+    """The client address: REMOTE_ADDR, or X-Forwarded-For as far as its hops
+    are our own TRUSTED_PROXIES (nexusone.clientip)."""
+    from nexusone.clientip import client_ip as resolved
 
-    Behind a proxy, the deployment rewrites REMOTE_ADDR (e.g. gunicorn
-    --forwarded-allow-ips)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return resolved(request)
 
 
 def audit_record(

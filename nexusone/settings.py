@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE = {
     "platform-purge-idempotency-records": {"task": "nexusone.idempotency.idempotency_purge", "schedule": 3600},
     "whatsapp-tick": {"task": "whatsapp.tasks.whatsapp_tick", "schedule": 60},
     "crm-nightly-rescore-and-sweep": {"task": "crm.tasks.crm_nightly", "schedule": 24 * 3600},
+    "analytics-rollups-tick": {"task": "analytics.tasks.analytics_rollups_tick", "schedule": 60},
+    "analytics-rollups-settle": {"task": "analytics.tasks.analytics_rollups_settle", "schedule": 24 * 3600},
     "media-cleanup": {"task": "medialib.tasks.media_cleanup", "schedule": 3600},
     "video-tick": {"task": "content.video.tasks.video_tick", "schedule": env.int("VIDEO_TICK_SECONDS", default=10)},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
@@ -423,6 +425,9 @@ REST_FRAMEWORK = {
 }
 # Fallback per-minute limit when billing has not assigned a plan.
 API_DEFAULT_REQUESTS_PER_MINUTE = env.int("API_DEFAULT_REQUESTS_PER_MINUTE", default=60)
+# Reverse proxies in front of the app (addresses or CIDR networks): X-Forwarded-For is believed
+# only as far as its hops are these (nexusone/clientip.py). Empty: the client is REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AUTH_API_RATE = env("AUTH_API_RATE", default="20/m")
 
 SPECTACULAR_SETTINGS = {
@@ -560,8 +565,13 @@ LIVE_CHANNEL_PREFIX = env("LIVE_CHANNEL_PREFIX", default="nexusone:live")
 # A stream ends after this many seconds (the browser reconnects and membership is re-checked).
 LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
 LIVE_STREAM_HEARTBEAT_SECONDS = env.float("LIVE_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# Threads per web process serving the request/response routes (nexusone/asgi.py); each keeps one DB connection.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 # Slack incoming-webhook URLs must start with this (keeps a user-supplied URL pointed at Slack).
 SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hooks.slack.com/")
+
+# Client usage-tracker batches (POST /api/v1/analytics/events) per member per minute.
+ANALYTICS_CLIENT_BATCHES_PER_MINUTE = env.int("ANALYTICS_CLIENT_BATCHES_PER_MINUTE", default=60)
 
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -55,6 +55,7 @@ urlpatterns += i18n_patterns(
     path("", include("whatsapp.urls")),
     path("w/<slug:slug>/crm/", include("crm.urls")),
     path("", include("notifications.urls")),
+    path("", include("analytics.urls")),
     prefix_default_language=True,
 )
 

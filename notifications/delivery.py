@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from nexusone.outbound import UnsafeURL
 from notifications import slack
 from notifications.kinds import get_kind
 from notifications.models import EmailPreference, Notification, SlackPreference
@@ -114,7 +115,7 @@ def send_slack(notification: Notification) -> bool:
     link = _absolute(notification.link, notification.language) if notification.link else ""
     try:
         slack.slack_post(webhook, text=text, link=link)
-    except slack.SlackRefused:
+    except (slack.SlackRefused, UnsafeURL):
         # The URL was revoked: retrying cannot help. The admin sees it when they next test the integration.
         logger.warning("slack: the workspace %s webhook was refused", notification.workspace_id)
         return False

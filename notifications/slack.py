@@ -15,11 +15,12 @@ prefix keeps it pointed at Slack (the test suite points it at a local double).
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from nexusone import outbound
 from nexusone.errors import ProviderError, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -47,25 +48,21 @@ def validate_webhook_url(url: str) -> str:
 
 def slack_post(webhook_url: str, *, text: str, link: str = "") -> None:
     """Post one message. Raises `SlackRefused` when Slack rejects the URL or
-    payload (4xx), `ProviderError` when Slack or the network fails (retryable)."""
+    payload (4xx), the door's `UnsafeURL` when the address is not allowed,
+    `ProviderError` (the door's `OutboundError` / `OutboundTimeout` too) when
+    Slack or the network fails — retryable."""
     body: dict = {"text": text}
     if link:
         body["blocks"] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{link}>"}]},
         ]
-    try:
-        # The outbound door (nexusone.outbound) replaces this client once it lands.
-        response = httpx.post(
-            webhook_url,
-            json=body,
-            timeout=TIMEOUT_SECONDS,
-            headers={"User-Agent": "NexusOne/1.0 (+notifications)"},
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as exc:
-        logger.warning("slack: webhook post failed: %s", type(exc).__name__)
-        raise ProviderError() from exc
+    # Through the outbound door, as a user-supplied URL (SSRF rules); the
+    # URL's path is the webhook's secret, so it never reaches a log line.
+    response = outbound.request(
+        "POST", webhook_url, service="slack", user_url=True, json=body, timeout=TIMEOUT_SECONDS,
+        follow_redirects=False, secrets=[urlsplit(webhook_url).path], total_timeout=TIMEOUT_SECONDS * 2,
+    )  # fmt: skip
     if response.status_code == 200:
         return
     reason = response.text[:100]

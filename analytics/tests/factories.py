@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from analytics.models import UsageEvent
+from analytics.models import MetricRollup, UsageEvent
 
 
 def usage_event(workspace, *, module="content", credits=5, success=True, at: datetime | None = None, **extra):
@@ -15,4 +15,14 @@ def usage_event(workspace, *, module="content", credits=5, success=True, at: dat
     return event
 
 
-TENANT_FACTORIES = {UsageEvent: lambda workspace: usage_event(workspace)}
+def rollup(workspace, *, hour: datetime, module: str = "content", metric: str = "credits", value: int = 5,
+           dimension: str = "") -> MetricRollup:  # fmt: skip
+    return MetricRollup.unscoped.create(
+        workspace=workspace, hour=hour, module=module, metric=metric, value=value, dimension=dimension
+    )
+
+
+TENANT_FACTORIES = {
+    UsageEvent: lambda workspace: usage_event(workspace),
+    MetricRollup: lambda workspace: rollup(workspace, hour=datetime(2026, 1, 5, 10, tzinfo=UTC)),
+}

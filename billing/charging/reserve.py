@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from billing import services
 from billing.models import BillingAccount, Charge, LedgerEntry, ModuleCost, Plan
 from nexusone.errors import Conflict, InsufficientCredits, QuotaExceeded, ValidationFailed
+from notifications.hooks import credits_debited
 
 
 @dataclass
@@ -336,6 +337,8 @@ def reserve(
             code="idempotency_key_reused",
             details={"charge": str(handle.id)},
         )
+    if not handle.replayed:  # low balance → one notification per period (no query while the balance is high)
+        credits_debited(workspace_id=workspace.pk, balance_after=handle.balance_after)
     return handle
 
 

@@ -152,7 +152,7 @@ def test_import_wizard_upload_mapping_progress_and_error_report(world, django_ca
     assert response.status_code == 302 and len(queued) == 1
     progress_url = response["Location"]
     partial = client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
-    assert 'hx-get="' in partial and 'hx-trigger="every 1s"' in partial and "<html" not in partial
+    assert 'hx-get="' in partial and "every 1s [!window.nexusoneLive]" in partial and "<html" not in partial
     queued[0]()  # the worker runs the job
     partial = client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-get" not in partial and "errors.csv" in partial  # finished: polling stops, report offered

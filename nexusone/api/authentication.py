@@ -9,13 +9,23 @@
 - `Authorization: Bearer <access>` — allauth's JWT token strategy, validated
   statefully against the token's session (logout revokes at once).
 - The browser session, with CSRF enforced on unsafe methods.
-Failed secret guesses are counted per client address and refused past a limit.
+
+Guessing: every *failed* API key or token is counted per client address
+(`nexusone.clientip`: X-Forwarded-For only through TRUSTED_PROXIES) and per
+account (the key's prefix, or the token's claimed user); past
+FAILED_AUTH_LIMIT in FAILED_AUTH_WINDOW on either, failed attempts answer 429
+instead of 401. A valid credential is checked first and never refused for
+failures — whoever made them — so nobody can lock a key or an address out by
+guessing wrong next to it. (Password logins are allauth's: per address and
+per account, as T09 asks.)
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
 from django.core.cache import cache
@@ -26,26 +36,45 @@ from rest_framework import authentication, exceptions
 from accounts.models import ROLE_RANK, Role
 from nexusone.audit import client_ip
 
-FAILED_AUTH_LIMIT = 30  # per client address per window
+FAILED_AUTH_LIMIT = 30  # failed attempts per client address, and per account, per window
 FAILED_AUTH_WINDOW = 300  # seconds
 
 
-def _failure_key(request) -> str:
-    return f"authfail:{client_ip(request)}"
+def _failure_keys(request, account: str | None) -> list[str]:
+    keys = [f"authfail:ip:{client_ip(request)}"]
+    if account:
+        keys.append(f"authfail:account:{hashlib.sha256(account.encode()).hexdigest()[:32]}")
+    return keys
 
 
-def _guard_guessing(request) -> None:
-    if (cache.get(_failure_key(request)) or 0) >= FAILED_AUTH_LIMIT:
-        raise exceptions.Throttled(wait=FAILED_AUTH_WINDOW, detail=_("Too many failed attempts. Try again later."))
+def _count(key: str) -> int:
+    if cache.add(key, 1, FAILED_AUTH_WINDOW):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, FAILED_AUTH_WINDOW)
+        return 1
 
 
-def _record_failure(request) -> None:
-    key = _failure_key(request)
-    if not cache.add(key, 1, FAILED_AUTH_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, FAILED_AUTH_WINDOW)
+def _refuse(request, message: str, *, account: str | None = None) -> exceptions.APIException:
+    """Count one failed attempt (per address and per account) and return the
+    error to raise: 401, or 429 once either counter is past the limit."""
+    counts = [_count(key) for key in _failure_keys(request, account)]
+    if max(counts) > FAILED_AUTH_LIMIT:
+        return exceptions.Throttled(wait=FAILED_AUTH_WINDOW, detail=_("Too many failed attempts. Try again later."))
+    return exceptions.AuthenticationFailed(message)
+
+
+def _claimed_subject(token: str) -> str | None:
+    """The user an access token claims to be (unverified: only to count failures per account)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return f"user:{subject}" if isinstance(subject, str | int) and str(subject) else None
 
 
 def _creator_role(api_key) -> str | None:
@@ -69,12 +98,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header.startswith(f"{self.keyword} "):
             return None
-        _guard_guessing(request)
         secret = header[len(self.keyword) + 1 :].strip()
         api_key = self._lookup(secret)
         if api_key is None:
-            _record_failure(request)
-            raise exceptions.AuthenticationFailed(_("Invalid API key."))
+            parts = secret.split("_")
+            account = f"key:{parts[1]}" if len(parts) >= 3 and parts[0] == "nx" else None
+            raise _refuse(request, _("Invalid API key."), account=account)
         user = api_key.created_by
         if user is None or not user.is_active or api_key.workspace.is_suspended:
             raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
@@ -111,14 +140,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 class JWTAuthentication(JWTTokenAuthentication):
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if header and header[0].lower() == self.keyword.lower().encode():
-            _guard_guessing(request)
         try:
             result = super().authenticate(request)
         except exceptions.AuthenticationFailed:
-            _record_failure(request)
-            raise exceptions.AuthenticationFailed(_("The access token is invalid or expired.")) from None
+            header = authentication.get_authorization_header(request).split()
+            token = header[1].decode("latin-1") if len(header) == 2 else ""
+            raise _refuse(
+                request, _("The access token is invalid or expired."), account=_claimed_subject(token)
+            ) from None
         if result is None:
             return None
         user, payload = result

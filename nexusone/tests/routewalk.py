@@ -31,6 +31,8 @@ VIEWER_WRITABLE = {
     # marking one's own notifications read changes nothing of the workspace's
     ("notification-read", "post"),
     ("notification-read-all", "post"),
+    # reporting what one did in the client (usage tracker; never carries credits)
+    ("analytics-events", "post"),
 }
 
 

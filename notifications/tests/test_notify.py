@@ -154,3 +154,13 @@ def test_email_wanted_defaults_follow_the_kind(world):
     user = world["A"].users["member"]
     assert delivery.email_wanted(user=user, kind="import_finished") is True
     assert delivery.email_wanted(user=user, kind="export_ready") is False
+
+
+def test_slack_posts_obey_the_outbound_doors_address_rules(
+    world, slack_connected, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOUND_ALLOW_CIDRS = []  # production: a loopback webhook URL is refused before connecting
+    with django_capture_on_commit_callbacks(execute=True):
+        created = notify(workspace=world["A"].workspace, kind="payment_failed", params={"workspace": "A"})
+    assert slack_connected.requests == [] and len(created) == 1
+    assert Notification.unscoped.get(pk=created[0].pk).emailed_at is not None  # e-mail went out regardless

@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from analytics.rollups import bump
+from nexusone.live import publish_on_commit
 from whatsapp import crm_bridge
 from whatsapp.keywords import is_opt_in, is_opt_out
 from whatsapp.models import Conversation, Message, OptOut, WhatsAppAccount
@@ -88,6 +90,8 @@ def inbound_receive(*, workspace, account: WhatsAppAccount, message: dict, conta
                 )
         except IntegrityError:
             return None  # the same message, processed concurrently
+        bump(workspace_id=workspace.pk, module="whatsapp", metric="received", at=received_at)
+        publish_on_commit(workspace.pk, "inbox.message", {"conversation": conversation.pk, "message": stored.pk})
         Conversation.objects.filter(pk=conversation.pk).update(
             last_inbound_at=received_at,
             last_message_at=received_at,

@@ -56,6 +56,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from notifications import hooks as notification_hooks
 from whatsapp import credits
 from whatsapp.models import Broadcast, Message, SendBatch, WhatsAppAccount
 from whatsapp.providers import OutboundMessage, ProviderFailure, provider_for
@@ -409,12 +410,12 @@ def fail_remaining(*, batch: SendBatch, failure: ProviderFailure) -> int:
             updated_at=now,
         )
         counters_move(broadcast_id=broadcast_id, old=S.QUEUED, new=S.FAILED, count=failed, now=now)
-        if broadcast_id:
-            Broadcast.objects.filter(pk=broadcast_id, status__in=Broadcast.ACTIVE).update(
-                status=Broadcast.Status.FAILED,
-                failure_reason=f"{failure.reason}: {failure.message}"[:255],
-                finished_at=now,
-            )
+        if broadcast_id and Broadcast.objects.filter(pk=broadcast_id, status__in=Broadcast.ACTIVE).update(
+            status=Broadcast.Status.FAILED,
+            failure_reason=f"{failure.reason}: {failure.message}"[:255],
+            finished_at=now,
+        ):
+            notification_hooks.broadcast_finished(broadcast_id=broadcast_id)
     batch_ids = (
         SendBatch.objects.filter(broadcast_id=broadcast_id).values_list("pk", flat=True) if broadcast_id else [batch.pk]
     )
@@ -427,11 +428,14 @@ def broadcast_finish_if_done(*, broadcast_id: int) -> bool:
     """`sending → completed` once no message is queued or in flight."""
     if Message.objects.filter(broadcast_id=broadcast_id, status__in=(S.QUEUED, S.SENDING)).exists():
         return False
-    return bool(
+    finished = bool(
         Broadcast.objects.filter(pk=broadcast_id, status=Broadcast.Status.SENDING).update(
             status=Broadcast.Status.COMPLETED, finished_at=timezone.now()
         )
     )
+    if finished:
+        notification_hooks.broadcast_finished(broadcast_id=broadcast_id)
+    return finished
 
 
 def messages_reap_stale(*, now=None, limit: int = 1000) -> int:

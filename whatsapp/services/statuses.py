@@ -21,6 +21,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from analytics.rollups import count_whatsapp_transition
+from notifications import hooks as notification_hooks
 from whatsapp.models import Broadcast, Message
 
 S = Message.Status
@@ -72,8 +74,10 @@ def _updates_for(new: str, at: datetime, *, error: dict | None, has_batch: bool)
 def counters_move(*, broadcast_id: int | None, old: str, new: str, count: int = 1, now=None) -> None:
     """Move `count` messages between two counters (call inside the transaction
     that changed them)."""
+    count_whatsapp_transition(old=old, new=new, count=count, at=now)  # dashboard rollups, same transaction
     if not broadcast_id or not count or COUNTER.get(old) == COUNTER.get(new):
         return
+    notification_hooks.broadcast_progress(broadcast_id=broadcast_id)  # the live progress bar, after commit
     source, target = COUNTER[old], COUNTER[new]
     Broadcast.objects.filter(pk=broadcast_id).update(
         **{source: F(source) - count, target: F(target) + count}, last_progress_at=now or timezone.now()

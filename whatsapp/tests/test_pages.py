@@ -132,7 +132,7 @@ def test_progress_partial_polls_while_active(a, rows):
     url = f"/en/w/{a.workspace.slug}/whatsapp/broadcasts/{rows['broadcast'].pk}/?part=progress"
     partial = client.get(url, HTTP_HX_REQUEST="true")
     html = partial.content.decode()
-    assert 'hx-trigger="every 2s"' in html and "<html" not in html
+    assert "every 2s [!window.nexusoneLive]" in html and "<html" not in html
 
 
 def test_roles_on_pages(a, rows):
