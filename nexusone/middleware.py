@@ -55,8 +55,14 @@ class UserPreferencesMiddleware:
         if is_api_path(request.path) and request.headers.get("Accept-Language"):
             language = translation.get_language_from_request(request, check_path=False)
             header_language = self._from_header(request.headers["Accept-Language"])
-            translation.activate(header_language or language)
-            request.LANGUAGE_CODE = translation.get_language()
+            # override, not activate: the thread goes back to its language after
+            # the response, so the header never leaks into the next request.
+            with translation.override(header_language or language):
+                request.LANGUAGE_CODE = translation.get_language()
+                return self._respond(request)
+        return self._respond(request)
+
+    def _respond(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "timezone", None):
             try:

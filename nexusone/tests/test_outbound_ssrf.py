@@ -227,7 +227,7 @@ def test_total_time_limit_stops_a_never_ending_answer(network):
     with pytest.raises(OutboundTimeout):
         outbound.fetch("http://stub.example/endless", service="test", total_timeout=1.0)
     elapsed = time.monotonic() - started
-    assert 0.9 <= elapsed < 1.1 + 0.3  # the limit plus a little scheduling slack
+    assert 0.9 <= elapsed < 4.0  # the limit plus slack for a loaded CI machine; endless would never end
 
 
 def test_allow_cidrs_exempts_local_test_servers_any_port(settings, canary, public_stub):
