@@ -3,10 +3,10 @@
 from nexusone.personal_data import Holding, register
 
 
-def _archive_ledger(workspace) -> int:
+def _archive_ledger(workspace, *, reference) -> int:
     from privacy.accounting import archive_ledger
 
-    return archive_ledger(workspace)
+    return archive_ledger(workspace, reference=reference)
 
 
 register(

@@ -92,6 +92,11 @@ def portal_session_create(*, customer: str, return_url: str) -> dict:
     return _call(client().v1.billing_portal.sessions.create, {"customer": customer, "return_url": return_url})
 
 
+def subscription_cancel(subscription_id: str) -> dict:
+    """Cancel at once (a deleted workspace's subscription; privacy.deletion)."""
+    return _call(client().v1.subscriptions.cancel, subscription_id)
+
+
 def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:
     """The subscription's current state and when it was observed (the
     response's arrival: a fetch that finishes later saw a state at least as new)."""

@@ -82,8 +82,9 @@ class Holding:
       `user_erase`: what deleting that account does to those rows
       (`"keep"`: the row stays, pointing at the anonymized account).
     - `anonymize`: replacement values on anonymize (default: "" / None / {}).
-    - `purge`: `"archive"` when the workspace purge keeps an anonymized copy
-      first (`archive(workspace) -> int` does it); else rows are deleted.
+    - `archive`: `archive(workspace, reference=…) -> int`, run by the
+      workspace purge before the rows are deleted, keeps an anonymized copy
+      (the ledger, for accounting).
     - `note`: why, in a sentence, for the reader and the admin.
     """
 
@@ -97,7 +98,7 @@ class Holding:
     user: str | None = None
     user_erase: Erase = "keep"
     anonymize: dict[str, Any] = field(default_factory=dict)
-    archive: Callable[[Any], int] | None = None
+    archive: Callable[..., int] | None = None
     note: str = ""
 
     @property
@@ -126,7 +127,7 @@ class Holding:
         if callable(self.contact):
             return self.contact(contact)
         path = self.contact
-        value = contact.pk if path.endswith("_id") or path.endswith("__id") else contact
+        value = contact.pk if path == "pk" or path.endswith("_id") or path.endswith("__id") else contact
         return Q(**{path: value})
 
     def contact_rows(self, contact: Contact) -> models.QuerySet | None:
@@ -141,7 +142,7 @@ class Holding:
     def user_rows(self, user) -> models.QuerySet | None:
         if self.user is None:
             return None
-        return self.manager.filter(**{self.user: user})
+        return self.manager.filter(**{self.user: user.pk if self.user == "pk" else user})
 
     def anonymized_values(self) -> dict[str, Any]:
         """Field → replacement for every personal field (what `anonymize` does)."""

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "emails",
     "sms",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (the database scheduler installs these entries on start).
 CELERY_BEAT_SCHEDULE = {
+    "privacy-purge-deleted-workspaces": {"task": "privacy.tasks.workspace_purge_due", "schedule": 60 * 60},
     "billing-renew-and-downgrade": {"task": "billing.tasks.billing_periods_tick", "schedule": 15 * 60},
     "billing-release-stale-charges": {"task": "billing.tasks.charges_release_stale", "schedule": 5 * 60},
     "billing-retry-stripe-events": {"task": "billing.tasks.stripe_events_retry", "schedule": 5 * 60},

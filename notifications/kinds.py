@@ -108,6 +108,14 @@ for _kind in (
         level="success",
     ),
     Kind(
+        "privacy_export_ready",
+        _("Workspace export ready"),
+        _("The export of %(workspace)s is ready"),
+        _("Open the privacy settings to download it; each download link is valid for one hour."),
+        slack=False,
+        level="success",
+    ),
+    Kind(
         "integration_expired",
         _("Integration needs attention"),
         _("%(integration)s needs to be reconnected"),

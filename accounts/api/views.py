@@ -5,8 +5,9 @@ Thin: validate input → call a service → render output."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -115,8 +116,21 @@ class MeView(WorkspaceScopedMixin, APIView):
         user = services.user_update_profile(user=request.user, data=data.validated_data, via_api_key=_is_key(request))
         return Response(s.UserOutput(user).data)
 
+    @extend_schema(
+        request=inline_serializer("AccountDeleteInput", {"password": drf_serializers.CharField()}),
+        responses={204: None},
+        tags=["accounts"],
+    )
+    def delete(self, request):
+        """Delete the account (privacy.erasure): 409 `sole_owner` lists the workspaces to hand over first."""
+        from privacy.erasure import user_delete
+
+        password = request.data.get("password", "") if hasattr(request.data, "get") else ""
+        user_delete(user=request.user, password=str(password), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     # A profile belongs to the user, not the workspace: any role, never an API key.
-    permissions = {"get": "accounts.view", "patch": "accounts.profile.change"}
+    permissions = {"get": "accounts.view", "patch": "accounts.profile.change", "delete": "accounts.profile.change"}
 
 
 def _is_key(request) -> bool:

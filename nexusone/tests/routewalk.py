@@ -33,6 +33,8 @@ VIEWER_WRITABLE = {
     ("notification-read-all", "post"),
     # reporting what one did in the client (usage tracker; never carries credits)
     ("analytics-events", "post"),
+    # restoring a workspace one owns is checked against that workspace, not this one
+    ("workspace-deletion-restore", "post"),
 }
 
 
