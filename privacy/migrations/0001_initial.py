@@ -8,120 +8,215 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('medialib', '0002_module_costs'),
+        ("accounts", "0001_initial"),
+        ("medialib", "0002_module_costs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountingRecord',
+            name="AccountingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deletion_reference', models.UUIDField(db_index=True)),
-                ('entry_id', models.BigIntegerField()),
-                ('kind', models.CharField(max_length=32)),
-                ('module', models.CharField(blank=True, max_length=64)),
-                ('amount', models.IntegerField()),
-                ('plan_amount', models.IntegerField(default=0)),
-                ('purchased_amount', models.IntegerField(default=0)),
-                ('balance_after', models.IntegerField(default=0)),
-                ('reference', models.CharField(blank=True, max_length=255)),
-                ('occurred_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("deletion_reference", models.UUIDField(db_index=True)),
+                ("entry_id", models.BigIntegerField()),
+                ("kind", models.CharField(max_length=32)),
+                ("module", models.CharField(blank=True, max_length=64)),
+                ("amount", models.IntegerField()),
+                ("plan_amount", models.IntegerField(default=0)),
+                ("purchased_amount", models.IntegerField(default=0)),
+                ("balance_after", models.IntegerField(default=0)),
+                ("reference", models.CharField(blank=True, max_length=255)),
+                ("occurred_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['occurred_at', 'entry_id'],
-                'constraints': [models.UniqueConstraint(fields=('deletion_reference', 'entry_id'), name='privacy_accounting_once')],
+                "ordering": ["occurred_at", "entry_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("deletion_reference", "entry_id"), name="privacy_accounting_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ErasureBlock',
+            name="ErasureBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Phone')], max_length=8)),
-                ('digest', models.CharField(max_length=64)),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("kind", models.CharField(choices=[("email", "E-mail"), ("phone", "Phone")], max_length=8)),
+                ("digest", models.CharField(max_length=64)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'kind', 'digest'), name='privacy_block_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("workspace", "kind", "digest"), name="privacy_block_once")
+                ],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='RetentionPolicy',
+            name="RetentionPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('usage_events_days', models.PositiveIntegerField(default=395)),
-                ('webhook_logs_days', models.PositiveIntegerField(default=30)),
-                ('whatsapp_bodies_days', models.PositiveIntegerField(default=365)),
-                ('agent_transcripts_days', models.PositiveIntegerField(default=365)),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("usage_events_days", models.PositiveIntegerField(default=395)),
+                ("webhook_logs_days", models.PositiveIntegerField(default=30)),
+                ("whatsapp_bodies_days", models.PositiveIntegerField(default=365)),
+                ("agent_transcripts_days", models.PositiveIntegerField(default=365)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('workspace',), name='privacy_one_policy')],
+                "constraints": [models.UniqueConstraint(fields=("workspace",), name="privacy_one_policy")],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='WorkspaceDeletion',
+            name="WorkspaceDeletion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('restored', 'Restored'), ('purged', 'Purged')], db_index=True, default='pending', max_length=16)),
-                ('was_suspended', models.BooleanField(default=False)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('purge_after', models.DateTimeField(db_index=True)),
-                ('restored_at', models.DateTimeField(blank=True, null=True)),
-                ('purged_at', models.DateTimeField(blank=True, null=True)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('steps', models.JSONField(blank=True, default=dict)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("restored", "Restored"), ("purged", "Purged")],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("was_suspended", models.BooleanField(default=False)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("purge_after", models.DateTimeField(db_index=True)),
+                ("restored_at", models.DateTimeField(blank=True, null=True)),
+                ("purged_at", models.DateTimeField(blank=True, null=True)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("steps", models.JSONField(blank=True, default=dict)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('workspace',), name='privacy_one_pending_deletion')],
+                "ordering": ["-requested_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("workspace",),
+                        name="privacy_one_pending_deletion",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkspaceExport',
+            name="WorkspaceExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('language', models.CharField(default='en', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('size', models.BigIntegerField(default=0)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('asset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='medialib.mediaasset')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=10)),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("size", models.BigIntegerField(default=0)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="medialib.mediaasset",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('workspace',), name='privacy_one_export_at_a_time')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["queued", "running"])),
+                        fields=("workspace",),
+                        name="privacy_one_export_at_a_time",
+                    )
+                ],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]
