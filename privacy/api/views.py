@@ -138,7 +138,9 @@ class ContactExportView(ScopedAPIView):
     permissions = {"get": "privacy.contact.export"}
 
     @extend_schema(
-        responses={200: inline_serializer("ContactExport", {"records": serializers.DictField()})}, tags=["privacy"]
+        operation_id="crm_contact_privacy_export",
+        responses={200: inline_serializer("ContactExport", {"records": serializers.DictField()})},
+        tags=["privacy"],
     )
     def get(self, request, pk):
         contact = Contact.objects.filter(pk=pk).first()
@@ -152,6 +154,7 @@ class ContactEraseView(ScopedAPIView):
     permissions = {"post": "privacy.contact.erase"}
 
     @extend_schema(
+        operation_id="crm_contact_privacy_erase",
         request=inline_serializer("ContactEraseInput", {"block": serializers.BooleanField(required=False)}),
         responses={200: inline_serializer("ContactErased", {"counts": serializers.DictField()})},
         tags=["privacy"],
