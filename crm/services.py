@@ -71,6 +71,7 @@ from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, NotFound, ValidationFailed
 from nexusone.tenancy import get_active_workspace
 from notifications import hooks as notification_hooks
+from webhooks import hooks as webhook_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ def contact_create(
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(**cleaned)
+                webhook_hooks.contact_created(contact)
         except IntegrityError:
             raise _duplicate(email=cleaned.get("email", ""), phone=cleaned.get("phone", "")) or Conflict(
                 code="duplicate_contact"
@@ -231,6 +233,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], user=None) -> C
             contact.save()
             if contact.stage != old_stage:
                 _stage_activity(contact=contact, old=old_stage, new=contact.stage, actor=user)
+            webhook_hooks.contact_updated(contact)
     except IntegrityError:
         raise _duplicate(
             email=cleaned.get("email", ""), phone=cleaned.get("phone", ""), exclude_id=contact.pk

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "sms",
     "notifications",
     "privacy",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (the database scheduler installs these entries on start).
 CELERY_BEAT_SCHEDULE = {
+    "webhooks-dispatch-due": {"task": "webhooks.tasks.webhooks_dispatch_due", "schedule": 30},
+    "privacy-retention": {"task": "privacy.tasks.privacy_retention_run", "schedule": 60 * 60},
     "privacy-purge-deleted-workspaces": {"task": "privacy.tasks.workspace_purge_due", "schedule": 60 * 60},
     "billing-renew-and-downgrade": {"task": "billing.tasks.billing_periods_tick", "schedule": 15 * 60},
     "billing-release-stale-charges": {"task": "billing.tasks.charges_release_stale", "schedule": 5 * 60},

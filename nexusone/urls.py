@@ -56,6 +56,8 @@ urlpatterns += i18n_patterns(
     path("w/<slug:slug>/crm/", include("crm.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
+    path("", include("privacy.urls")),
+    path("", include("webhooks.urls")),
     prefix_default_language=True,
 )
 

@@ -116,6 +116,13 @@ for _kind in (
         level="success",
     ),
     Kind(
+        "webhook_endpoint_disabled",
+        _("Webhook endpoint disabled"),
+        _("A webhook endpoint was disabled"),
+        _("%(url)s failed every delivery for 5 days and was disabled. Fix it, then enable it again."),
+        level="error",
+    ),
+    Kind(
         "integration_expired",
         _("Integration needs attention"),
         _("%(integration)s needs to be reconnected"),

@@ -19,3 +19,10 @@ def workspace_purge_due() -> int:
     from privacy.services import purge_due
 
     return purge_due()
+
+
+@shared_task(acks_late=True)
+def privacy_retention_run() -> dict:
+    from privacy.retention import run
+
+    return run()

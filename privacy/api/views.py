@@ -168,3 +168,37 @@ class ContactEraseView(ScopedAPIView):
             contact=contact, role=request.workspace_role, user=request.user, block=block, request=request
         )
         return Response({"counts": counts})
+
+
+class RetentionOutput(serializers.Serializer):
+    usage_events_days = serializers.IntegerField()
+    webhook_logs_days = serializers.IntegerField()
+    whatsapp_bodies_days = serializers.IntegerField()
+    agent_transcripts_days = serializers.IntegerField()
+    deleted_workspaces_days = serializers.SerializerMethodField()
+
+    def get_deleted_workspaces_days(self, obj) -> int:
+        return services.GRACE.days
+
+
+class RetentionView(ScopedAPIView):
+    """The workspace's retention periods (days); PATCH changes them (admins)."""
+
+    permissions = {"get": "privacy.view", "patch": "privacy.retention.change"}
+
+    @extend_schema(responses={200: RetentionOutput}, tags=["privacy"])
+    def get(self, request):
+        from privacy.retention import policy_for
+
+        return Response(RetentionOutput(policy_for(request.workspace)).data)
+
+    @extend_schema(request=RetentionOutput(partial=True), responses={200: RetentionOutput}, tags=["privacy"])
+    def patch(self, request):
+        from privacy.retention import policy_update
+
+        data = request.data if hasattr(request.data, "get") else {}
+        policy = policy_update(
+            workspace=request.workspace, role=request.workspace_role, data=dict(data), user=request.user,
+            request=request,
+        )  # fmt: skip
+        return Response(RetentionOutput(policy).data)
