@@ -98,9 +98,19 @@ def contact_erase(*, contact, role: str, user=None, block: bool = False, request
 
 
 def user_export(*, user) -> dict:
+    """The user's rows, limited to the workspaces they belong to now (a
+    workspace they left keeps its own records) and rows of no workspace."""
+    from django.db.models import Q
+
+    member_of = list(Membership.objects.filter(user=user).values_list("workspace_id", flat=True))
     data = {}
     for holding in sorted(user_holdings(), key=lambda h: h.label):
-        data[holding.label] = _rows(holding, holding.user_rows(user))
+        rows = holding.user_rows(user)
+        if holding.has_workspace:
+            rows = rows.filter(Q(workspace_id__in=member_of) | Q(workspace_id__isnull=True))
+        elif holding.label == "accounts.Workspace":
+            rows = rows.filter(pk__in=member_of)
+        data[holding.label] = _rows(holding, rows)
     return {"user_id": user.pk, "generated_at": timezone.now(), "records": data}
 
 

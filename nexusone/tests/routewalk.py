@@ -35,6 +35,8 @@ VIEWER_WRITABLE = {
     ("analytics-events", "post"),
     # restoring a workspace one owns is checked against that workspace, not this one
     ("workspace-deletion-restore", "post"),
+    # deleting one's own account (password-checked) concerns the user, not the workspace
+    ("me", "delete"),
 }
 
 

@@ -12,7 +12,6 @@ urlpatterns = [
         views.DeletionRestoreView.as_view(),
         name="workspace-deletion-restore",
     ),
-    re_path(r"^me/export/?$", views.MeExportView.as_view(), name="me-export"),
     re_path(r"^crm/contacts/(?P<pk>[0-9]+)/export/?$", views.ContactExportView.as_view(), name="contact-export"),
     re_path(r"^crm/contacts/(?P<pk>[0-9]+)/erase/?$", views.ContactEraseView.as_view(), name="contact-erase"),
 ]

@@ -62,8 +62,8 @@ class WorkspaceExportView(ScopedAPIView):
     @extend_schema(responses={200: ExportOutput}, tags=["privacy"])
     def get(self, request):
         export = services.export_latest(workspace=request.workspace)
-        if export is None:
-            raise NotFound()
+        if export is None:  # never exported: a state, not a missing resource
+            return Response({"id": None, "status": "none", "progress": 0, "download_url": None})
         return Response(ExportOutput(export, context={"request": request}).data)
 
 
@@ -123,14 +123,6 @@ class DeletionRestoreView(_PersonView):
     def post(self, request, reference):
         services.deletion_restore(reference=reference, user=request.user, request=request)
         return Response(DeletionOutput(WorkspaceDeletion.objects.get(reference=reference)).data)
-
-
-class MeExportView(_PersonView):
-    @extend_schema(
-        responses={200: inline_serializer("UserExport", {"records": serializers.DictField()})}, tags=["privacy"]
-    )
-    def get(self, request):
-        return Response(erasure.user_export(user=request.user))
 
 
 class ContactExportView(ScopedAPIView):
