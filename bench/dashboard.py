@@ -24,13 +24,10 @@ one holds about a tenth of the events. Then:
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -98,7 +95,9 @@ def create_schema() -> None:
 
 
 def seed(*, events: int, workspaces: int, now: datetime) -> tuple[int, int]:
-    """Workspaces and owners with bulk inserts, usage events with COPY.
+    """Workspaces and owners with bulk inserts; usage events generated inside
+    PostgreSQL (`generate_series`, one INSERT … SELECT per chunk of
+    workspaces) with the secondary indexes created after the load.
     Returns (busiest workspace id, its event count)."""
     from django.db import connection
 
@@ -106,7 +105,8 @@ def seed(*, events: int, workspaces: int, now: datetime) -> tuple[int, int]:
     from analytics.models import UsageEvent
 
     users = User.objects.bulk_create(
-        [User(email=f"bench{n}@example.test", password="!") for n in range(workspaces)], batch_size=1000
+        [User(email=f"bench{n}@example.test", password="!", timezone=TZ) for n in range(workspaces)],
+        batch_size=1000,
     )
     spaces = Workspace.objects.bulk_create(
         [Workspace(name=f"Bench {n}", slug=f"bench-{n}", owner=user, created_at=now - timedelta(days=120))
@@ -119,38 +119,91 @@ def seed(*, events: int, workspaces: int, now: datetime) -> tuple[int, int]:
     total = sum(weights)
     counts = [max(1, int(events * w / total)) for w in weights]
     counts[0] += events - sum(counts)
-    rng = random.Random(42)
     modules = list(MODULES)
     start = now - timedelta(days=90)
     span = int((now - start).total_seconds())
-    columns = ("workspace_id", "created_at", "updated_at", "user_id", "module", "action", "credits", "success",
-               "processing_ms", "metadata", "charge_id", "source")  # fmt: skip
     table = UsageEvent._meta.db_table
-    connection.ensure_connection()
-    raw = connection.connection
-    written = 0
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for workspace_id, user, count in zip(ids, users, counts, strict=True):
-            buffer = io.StringIO()
-            for n in range(count):
-                if n and n % 100_000 == 0:  # bounded memory for the big workspaces
-                    copy.write(buffer.getvalue())
-                    buffer = io.StringIO()
-                moment = start + timedelta(seconds=rng.randrange(span))
-                stamp = moment.isoformat()
-                module = modules[int(rng.random() ** 2 * len(modules))]
-                ok = rng.random() < 0.95
-                buffer.write(
-                    f"{workspace_id}\t{stamp}\t{stamp}\t{user.pk}\t{module}\t\t{MODULES[module]}\t"
-                    f"{'t' if ok else 'f'}\t{rng.randrange(50, 4000)}\t{{}}\t{uuid.UUID(int=rng.getrandbits(128))}"
-                    "\tserver\n"
-                )
-            copy.write(buffer.getvalue())
-            written += count
-    raw.commit()
     with connection.cursor() as cursor:
+        # Secondary indexes are built once after the load (cheaper than maintaining them row by row).
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE %s",
+                       [table, "%pkey"])  # fmt: skip
+        indexes = cursor.fetchall()
+        for index_name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {index_name}")
+        cursor.execute("SELECT setseed(0.42)")
+        chunk: list[tuple[int, int, int]] = []
+        pending = 0
+        for workspace_id, user, count in zip(ids, users, counts, strict=True):
+            chunk.append((workspace_id, user.pk, count))
+            pending += count
+            if pending >= 500_000 or workspace_id == ids[-1]:
+                # module: modules[floor(random()^2 * 9)] (a skewed mix); 95 % succeed.
+                cursor.execute(
+                    f"""
+INSERT INTO {table} (workspace_id, created_at, updated_at, user_id, module, action, credits, success,
+                     processing_ms, metadata, charge_id, source)
+SELECT w.id, e.at, e.at, w.owner, e.module, '', (%s::int[])[e.m + 1], random() < 0.95,
+       50 + floor(random() * 3950)::int, '{{}}'::jsonb, gen_random_uuid(), 'server'
+FROM unnest(%s::int[], %s::int[], %s::int[]) AS w(id, owner, n)
+CROSS JOIN LATERAL (
+    SELECT %s::timestamptz + floor(random() * %s) * interval '1 second' AS at, m, (%s::text[])[m + 1] AS module
+    FROM (SELECT floor(random() ^ 2 * %s)::int AS m FROM generate_series(1, w.n)) AS r
+) AS e
+""",
+                    [[MODULES[m] for m in modules], [c[0] for c in chunk], [c[1] for c in chunk],
+                     [c[2] for c in chunk], start, span, modules, len(modules)],
+                )  # fmt: skip
+                chunk, pending = [], 0
+        for _index_name, definition in indexes:
+            cursor.execute(definition)
         cursor.execute(f"ANALYZE {table}")
     return ids[0], counts[0]
+
+
+def _database_exists(base: str, name: str) -> bool:
+    import psycopg
+
+    parts = urlsplit(base)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def _read_meta() -> dict | None:
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (body jsonb)")
+        cursor.execute("SELECT body FROM bench_meta")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+
+
+def _write_meta(meta: dict) -> None:
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (body jsonb)")
+        cursor.execute("DELETE FROM bench_meta")
+        cursor.execute("INSERT INTO bench_meta VALUES (%s::jsonb)", [json.dumps(meta)])
+
+
+def _renice_backend() -> None:
+    """Give the PostgreSQL backend serving the benchmark the benchmark's own priority (run under `nice -n -10`)."""
+    import subprocess
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    niceness = os.nice(0)
+    subprocess.run(["renice", "-n", str(niceness), "-p", str(pid)], check=False, capture_output=True)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -242,6 +295,8 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=1000)
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--reuse", action="store_true", help="measure on a kept database (seeded by --keep)")
+    parser.add_argument("--seed-only", action="store_true", help="seed and build the rollups, measure nothing")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
 
@@ -250,8 +305,10 @@ def main() -> None:
         sys.exit("DATABASE_URL must point at PostgreSQL.")
     url, name = _bench_url(base)
     load_before = _load()
-    _admin(base, f"DROP DATABASE IF EXISTS {name}")
-    _admin(base, f"CREATE DATABASE {name}")
+    reuse = args.reuse and _database_exists(base, name)
+    if not reuse:
+        _admin(base, f"DROP DATABASE IF EXISTS {name}")
+        _admin(base, f"CREATE DATABASE {name}")
     try:
         setup_django(url)
         from django.db import connection
@@ -259,23 +316,38 @@ def main() -> None:
         from analytics import rollups
 
         create_schema()
-        now = datetime.now(tz=UTC)
-        began = time.perf_counter()
-        busiest, busiest_events = seed(events=args.events, workspaces=args.workspaces, now=now)
-        seed_seconds = time.perf_counter() - began
-        print(f"seeded {args.events:,} events in {seed_seconds:.0f} s; busiest workspace has {busiest_events:,}")
-        began = time.perf_counter()
-        from accounts.models import Workspace
+        _renice_backend()
+        meta = _read_meta() if reuse else None
+        if meta is None:
+            now = datetime.now(tz=UTC)
+            began = time.perf_counter()
+            busiest, busiest_events = seed(events=args.events, workspaces=args.workspaces, now=now)
+            seed_seconds = time.perf_counter() - began
+            print(f"seeded {args.events:,} events in {seed_seconds:.0f} s; busiest workspace has {busiest_events:,}")
+            began = time.perf_counter()
+            from accounts.models import Workspace
 
-        ids = list(Workspace.objects.values_list("pk", flat=True))
-        written = rollups.rebuild(start=now - timedelta(days=91), end=now + timedelta(hours=1), workspace_ids=ids)
-        from analytics.models import RollupCursor
+            ids = list(Workspace.objects.values_list("pk", flat=True))
+            written = rollups.rebuild(start=now - timedelta(days=91), end=now + timedelta(hours=1), workspace_ids=ids)
+            from analytics.models import RollupCursor
 
-        RollupCursor.objects.bulk_create([RollupCursor(workspace_id=i, refreshed_until=now) for i in ids])
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE analytics_metricrollup")
-        build_seconds = time.perf_counter() - began
-        print(f"built {written:,} rollup rows in {build_seconds:.0f} s")
+            RollupCursor.objects.bulk_create([RollupCursor(workspace_id=i, refreshed_until=now) for i in ids])
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE analytics_metricrollup")
+            build_seconds = time.perf_counter() - began
+            print(f"built {written:,} rollup rows in {build_seconds:.0f} s")
+            meta = {"now": now.isoformat(), "busiest": busiest, "busiest_events": busiest_events,
+                    "seed_seconds": seed_seconds, "build_seconds": build_seconds, "written": written,
+                    "events": args.events, "workspaces": args.workspaces}  # fmt: skip
+            _write_meta(meta)
+        else:
+            print(f"reusing {name}: {meta}")
+        if args.seed_only:
+            return
+        now = datetime.fromisoformat(meta["now"])
+        busiest, busiest_events = meta["busiest"], meta["busiest_events"]
+        seed_seconds, build_seconds, written = meta["seed_seconds"], meta["build_seconds"], meta["written"]
+        args.events, args.workspaces = meta["events"], meta["workspaces"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             pg_version = cursor.fetchone()[0].split(" on ")[0]
