@@ -411,7 +411,7 @@ rounds, warm caches.
 
 | query | p50 ms | p99 ms |
 |---|---:|---:|
-| **whole dashboard** (read + every panel + the API's JSON body serialised; no HTTP) | {ms(result["rollup_dashboard"])} |
+| **whole dashboard** (read + every panel + the API JSON body serialised; no HTTP) | {ms(result["rollup_dashboard"])} |
 | its read: daily rollups of the sealed days + hourly rows after the seal (1 statement) | {ms(result["rollup_read"])} |
 | the previous read: every hourly rollup of the 90 days summed per local day | {ms(result["hourly_read"])} |
 | raw usage events: daily credits/actions/refunded per module (workspace, created_at index) | {ms(result["raw_read"])} |
