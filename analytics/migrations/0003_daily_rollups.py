@@ -6,47 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('analytics', '0002_rollups_and_staff_analytics'),
+        ("accounts", "0001_initial"),
+        ("analytics", "0002_rollups_and_staff_analytics"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tz', models.CharField(max_length=64)),
-                ('day', models.DateField()),
-                ('module', models.CharField(max_length=40)),
-                ('metric', models.CharField(max_length=40)),
-                ('dimension', models.CharField(blank=True, default='', max_length=64)),
-                ('value', models.BigIntegerField(default=0)),
-                ('workspace', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tz", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("module", models.CharField(max_length=40)),
+                ("metric", models.CharField(max_length=40)),
+                ("dimension", models.CharField(blank=True, default="", max_length=64)),
+                ("value", models.BigIntegerField(default=0)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily rollup',
-                'verbose_name_plural': 'daily rollups',
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'tz', 'day', 'module', 'metric', 'dimension'), include=('value',), name='analytics_daily_key')],
+                "verbose_name": "daily rollup",
+                "verbose_name_plural": "daily rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "tz", "day", "module", "metric", "dimension"),
+                        include=("value",),
+                        name="analytics_daily_key",
+                    )
+                ],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='RollupSeal',
+            name="RollupSeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tz', models.CharField(max_length=64)),
-                ('sealed_day', models.DateField(blank=True, null=True)),
-                ('sealed_until', models.DateTimeField(blank=True, null=True)),
-                ('used_at', models.DateTimeField()),
-                ('workspace', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tz", models.CharField(max_length=64)),
+                ("sealed_day", models.DateField(blank=True, null=True)),
+                ("sealed_until", models.DateTimeField(blank=True, null=True)),
+                ("used_at", models.DateTimeField()),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'tz'), name='analytics_seal_key')],
+                "constraints": [models.UniqueConstraint(fields=("workspace", "tz"), name="analytics_seal_key")],
             },
         ),
     ]
