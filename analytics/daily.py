@@ -6,16 +6,17 @@ is ~25 times fewer rows. Hourly rows stay the truth (they serve any time
 zone); `DailyRollup` rows are a cache of their sums per local calendar day,
 kept for the few time zones the workspace's dashboards are read in.
 
-- **Sealing** (`ensure_sealed`, called by the dashboard read): for a time zone,
+- **Sealing** (in `read`, the dashboard's read, when the seal lags): for a time zone,
   every local day that ended at least `SEAL_LAG` ago gets its `DailyRollup`
   rows, summed from the hourly rows in one INSERT … SELECT; `RollupSeal` records
   the first unsealed day (`sealed_day`) and the instant it starts
   (`sealed_until`). The first read in a zone seals the whole history once;
   later reads seal at most the days that ended since.
-- **Reading** (`daily_totals`): ONE statement — the daily rows of the sealed
+- **Reading** (`read`): ONE statement — the daily rows of the sealed
   days plus the hourly rows from `sealed_until` on, summed per local day — so
   it sees one snapshot of both tables and the seal. The figures are by
-  construction those of summing every hourly row per local day.
+  construction those of summing every hourly row per local day. The same
+  statement reports the seal, so a read whose seal is current is one query.
 - **Unsealing** (`invalidate`): whoever rewrites hourly rows before a seal
   (a recompute of an old range, a late counted event) moves the seal back to
   the local day containing the first changed hour and deletes the daily rows
@@ -56,18 +57,27 @@ def _start_of(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)  # as `selectors.usage_range` cuts days
 
 
-def ensure_sealed(*, workspace_id: int, tz: ZoneInfo, now: datetime | None = None) -> None:
-    """Seal the local days of `tz` that ended at least SEAL_LAG ago (cheap when already done)."""
+def read(*, workspace_id: int, tz: ZoneInfo, date_from: date, date_to: date, start: datetime, end: datetime,
+         now: datetime | None = None) -> Totals:  # fmt: skip
+    """(day, module, metric, dimension, total) for the local days
+    [date_from, date_to] (hours [start, end)): sealed days from the daily
+    rows, the rest summed from hourly rows — one statement, one snapshot,
+    which also reports the seal. When the seal lags (the first read in this
+    zone, or a day ended since), seal the days that ended at least SEAL_LAG
+    ago and read again."""
     now = now or timezone.now()
     target = (now - SEAL_LAG).astimezone(tz).date()
-    seal = RollupSeal.objects.filter(workspace_id=workspace_id, tz=tz.key).values("sealed_day", "used_at").first()
-    if seal is not None and seal["sealed_day"] is not None and seal["sealed_day"] >= target:
-        if now - seal["used_at"] > USED_AT_PRECISION:
+    args = {"workspace_id": workspace_id, "tz": tz, "date_from": date_from, "date_to": date_to, "start": start,
+            "end": end}  # fmt: skip
+    sealed_day, used_at, rows = _read(**args)
+    if sealed_day is not None and sealed_day >= target:
+        if now - used_at > USED_AT_PRECISION:
             RollupSeal.objects.filter(workspace_id=workspace_id, tz=tz.key).update(used_at=now)
-        return
-    if seal is None:
+        return rows
+    if sealed_day is None:
         _create_seal(workspace_id=workspace_id, tz=tz, now=now)
     _seal(workspace_id=workspace_id, tz=tz, target=target, now=now)
+    return _read(**args)[2]
 
 
 def _create_seal(*, workspace_id: int, tz: ZoneInfo, now: datetime) -> None:
@@ -107,32 +117,40 @@ def _seal(*, workspace_id: int, tz: ZoneInfo, target: date, now: datetime) -> No
         seal.save(update_fields=["sealed_day", "sealed_until", "used_at"])
 
 
-def daily_totals(*, workspace_id: int, tz: ZoneInfo, date_from: date, date_to: date, start: datetime,
-                 end: datetime) -> Totals:  # fmt: skip
-    """(day, module, metric, dimension, total) for the local days
-    [date_from, date_to] (hours [start, end)): sealed days from the daily
-    rows, the rest summed from hourly rows — one statement, one snapshot."""
+def _read(*, workspace_id: int, tz: ZoneInfo, date_from: date, date_to: date, start: datetime,
+          end: datetime) -> tuple[date | None, datetime | None, Totals]:  # fmt: skip
     hourly, daily, seals = MetricRollup._meta.db_table, DailyRollup._meta.db_table, RollupSeal._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
 WITH seal AS (
-    SELECT COALESCE(MAX(sealed_day), '-infinity'::date) AS day,
-           COALESCE(MAX(sealed_until), '-infinity'::timestamptz) AS until
+    SELECT MAX(sealed_day) AS day, MAX(sealed_until) AS until, MAX(used_at) AS used
     FROM {seals} WHERE workspace_id = %(ws)s AND tz = %(tz)s
 )
-SELECT d.day, d.module, d.metric, d.dimension, d.value
-FROM {daily} d, seal
-WHERE d.workspace_id = %(ws)s AND d.tz = %(tz)s AND d.day >= %(from)s AND d.day <= %(to)s AND d.day < seal.day
+SELECT 0 AS part, seal.day, NULL, NULL, NULL, NULL, seal.used FROM seal
 UNION ALL
-SELECT (h.hour AT TIME ZONE %(tz)s)::date, h.module, h.metric, h.dimension, SUM(h.value)::bigint
+SELECT 1, d.day, d.module, d.metric, d.dimension, d.value, NULL
+FROM {daily} d, seal
+WHERE d.workspace_id = %(ws)s AND d.tz = %(tz)s AND d.day >= %(from)s AND d.day <= %(to)s
+  AND d.day < COALESCE(seal.day, '-infinity'::date)
+UNION ALL
+SELECT 1, (h.hour AT TIME ZONE %(tz)s)::date, h.module, h.metric, h.dimension, SUM(h.value)::bigint, NULL
 FROM {hourly} h, seal
-WHERE h.workspace_id = %(ws)s AND h.hour >= GREATEST(%(start)s, seal.until) AND h.hour < %(end)s
-GROUP BY 1, 2, 3, 4
+WHERE h.workspace_id = %(ws)s AND h.hour >= GREATEST(%(start)s, COALESCE(seal.until, '-infinity'::timestamptz))
+  AND h.hour < %(end)s
+GROUP BY 1, 2, 3, 4, 5
 """,  # noqa: S608 - table names from model metadata, values bound
             {"ws": workspace_id, "tz": tz.key, "from": date_from, "to": date_to, "start": start, "end": end},
         )
-        return cursor.fetchall()
+        result = cursor.fetchall()
+    sealed_day = used_at = None
+    rows = []
+    for part, day, module, metric, dimension, value, used in result:
+        if part == 0:
+            sealed_day, used_at = day, used
+        else:
+            rows.append((day, module, metric, dimension, value))
+    return sealed_day, used_at, rows
 
 
 def invalidate(*, workspace_ids: list[int], since: datetime) -> int:

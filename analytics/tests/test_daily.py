@@ -127,10 +127,10 @@ def test_another_workspaces_rows_never_count(hours, world):
     assert data.daily == expected and 1000 not in data.daily.values()
 
 
-def test_the_dashboard_read_is_two_statements_once_sealed(hours, django_assert_num_queries):
+def test_the_dashboard_read_is_one_statement_once_sealed(hours, django_assert_num_queries):
     period = selectors.usage_range(days=90, tz=ZoneInfo("Asia/Jerusalem"))
     _figures(hours, "Asia/Jerusalem", days=90)
-    with workspace_scope(hours), django_assert_num_queries(3):  # module labels, the seal, the read
+    with workspace_scope(hours), django_assert_num_queries(1):  # the seal and the rows (labels: cached)
         selectors.dashboard_data(workspace=hours, period=period, refresh=False)
 
 
@@ -145,3 +145,15 @@ def test_days_before_the_seal_are_sums_of_whole_local_days(world):
     data, expected = _figures(a, "Asia/Kolkata")
     assert data.daily == expected
     assert data.day(day, "content", "credits") == 1 and data.day(day + timedelta(days=1), "content", "credits") == 10
+
+
+def test_module_labels_are_cached_until_the_catalogue_changes(db):
+    from billing.models import ModuleCost
+
+    cost = ModuleCost.objects.order_by("pk").first()
+    assert selectors.cached_module_labels()[cost.module] == cost.label
+    ModuleCost.objects.filter(pk=cost.pk).update(label="Renamed quietly")  # no signal: the cache holds
+    assert selectors.cached_module_labels()[cost.module] == cost.label
+    cost.label = "Renamed"
+    cost.save()
+    assert selectors.cached_module_labels()[cost.module] == "Renamed"
