@@ -7,8 +7,8 @@ One process serves every route:
   below (authentication, the workspace, 401/404 in the API's envelope).
   When the view accepts the stream it hands back a `StreamHandoff` (the
   workspace, the member) instead of a body, and the stream itself runs here
-  on the event loop (`live.astream`, frames written straight to the ASGI
-  `send`): an open stream holds no thread and no database connection, and
+  on the event loop (`nexusone.live_asgi`: each event's frame written
+  straight to every connection by one callback): an open stream holds no thread and no database connection, and
   connecting a thousand streams costs a thousand short requests on the
   pool's threads and their persistent database connections — not a thread
   and a new database connection each, which is what Django's own ASGI
@@ -44,7 +44,7 @@ from a2wsgi.wsgi import build_environ  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-from nexusone import live  # noqa: E402
+from nexusone import live, live_asgi  # noqa: E402
 
 STREAM_PATHS = ("/api/v1/events/stream", "/api/v1/events/stream/")
 
@@ -81,23 +81,7 @@ async def stream_endpoint(scope, receive, send) -> None:
         await send({"type": "http.response.body", "body": body})
         return
 
-    async def pump() -> None:
-        async for frame in live.astream(**options):
-            await send({"type": "http.response.body", "body": frame.encode(), "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-
-    async def until_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    streaming, watching = asyncio.ensure_future(pump()), asyncio.ensure_future(until_disconnect())
-    try:
-        await asyncio.wait((streaming, watching), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (streaming, watching):
-            task.cancel()
-    if streaming.done() and not streaming.cancelled() and streaming.exception() is not None:
-        raise streaming.exception()
+    await live_asgi.serve(send, receive, **options)
 
 
 async def application(scope, receive, send):

@@ -50,7 +50,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -103,18 +103,24 @@ def _redis_url() -> str:
 class _Subscriber:
     """One open stream: a workspace, an optional member, a bounded queue."""
 
-    __slots__ = ("async_queue", "loop", "overflowed", "sync_queue", "user_id", "workspace_id")
+    __slots__ = ("async_queue", "direct", "loop", "overflowed", "sync_queue", "user_id", "workspace_id")
 
-    def __init__(self, workspace_id: int, user_id: int | None, loop: asyncio.AbstractEventLoop | None):
+    def __init__(self, workspace_id: int, user_id: int | None, loop: asyncio.AbstractEventLoop | None,
+                 direct: Callable[[str], None] | None = None):  # fmt: skip
         self.workspace_id, self.user_id, self.loop = workspace_id, user_id, loop
         self.overflowed = False
+        # `direct`: called on the loop with each frame instead of queueing it (nexusone.live_asgi)
+        self.direct = direct
         self.sync_queue: queue.Queue | None = None if loop else queue.Queue(QUEUE_SIZE)
-        self.async_queue: asyncio.Queue | None = asyncio.Queue(QUEUE_SIZE) if loop else None
+        self.async_queue: asyncio.Queue | None = asyncio.Queue(QUEUE_SIZE) if loop and not direct else None
 
     def wants(self, event: LiveEvent) -> bool:
         return event.user_id is None or event.user_id == self.user_id
 
     def put(self, frame: str) -> None:
+        if self.direct is not None:
+            self.direct(frame)
+            return
         target = self.sync_queue if self.sync_queue is not None else self.async_queue
         while True:
             try:
