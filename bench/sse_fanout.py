@@ -263,7 +263,9 @@ def main() -> None:
         port = _free_port()
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "LIVE_CHANNEL_PREFIX": prefix,
                "LIVE_STREAM_MAX_SECONDS": "600", "DEBUG": "1", "API_DEFAULT_REQUESTS_PER_MINUTE": "100000",
-               "PORT": str(port)}  # fmt: skip
+               "PORT": str(port),
+               # its own cache database: rate-limit windows shared with a test suite on the same Redis would refuse
+               "CACHE_URL": redis_url.rstrip("/0123456789") + "/13"}  # fmt: skip
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "nexusone.asgi:application", "--worker-class",
              "uvicorn_worker.UvicornWorker", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "120",

@@ -36,6 +36,8 @@ Receiving: one reader per process (a daemon thread on a Redis
 queue with it (a `queue.Queue` for WSGI streams, an `asyncio.Queue` for ASGI
 streams — those are fed through one `call_soon_threadsafe` per event loop and
 event, so 1,000 streams on one loop cost one wake-up per event, not 1,000).
+The web process's streams (`nexusone.asgi` → `nexusone.live_asgi`) skip the
+queue: that callback writes each frame straight to every connection.
 Each event's SSE frame is formatted once per process, not once per stream.
 A stream whose queue is full drops the oldest event and is told to `resync`.
 """

@@ -105,3 +105,54 @@ def test_a_disconnect_ends_the_stream_and_errors_keep_the_api_envelope(settings)
     assert json.loads(refused[1]["body"])["error"]["code"] == "not_found"
     anonymous = asyncio.run(_run(_scope(f"workspace={a.workspace.pk}", "")))
     assert anonymous[0]["status"] == 401
+
+
+def test_a_connection_that_pushes_back_gets_its_frames_in_order_then_a_resync(monkeypatch):
+    """The dispatcher writes each frame synchronously; while the server's
+    `send` waits (the socket's buffer is full), frames queue, and beyond the
+    queue's size the oldest are dropped and the page is told to resync."""
+    from nexusone import live_asgi
+
+    monkeypatch.setattr(live, "QUEUE_SIZE", 3)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        bodies: list[bytes] = []
+        gate = loop.create_future()
+
+        async def send(message):
+            if message["body"] == b"slow" and not gate.done():
+                await gate  # back-pressure
+            bodies.append(message["body"])
+
+        writer = live_asgi._Writer(send, loop)
+        writer.write("a")
+        writer.write("slow")
+        assert writer.busy and bodies == [b"a"]
+        for frame in ("1", "2", "3", "4", "5"):
+            writer.write(frame)
+        gate.set_result(None)
+        await asyncio.wait_for(writer.idle.wait(), timeout=5)
+        return bodies
+
+    bodies = asyncio.run(scenario())
+    assert bodies[:2] == [b"a", b"slow"]
+    assert bodies[2].decode() == live.format_sse("resync", {}) + "345"
+
+
+def test_a_failed_write_ends_the_stream():
+    from nexusone import live_asgi
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+
+        async def send(message):
+            raise OSError("connection reset")
+
+        writer = live_asgi._Writer(send, loop)
+        writer.write("a")
+        writer.write("b")
+        return writer.failed.done(), writer.pending
+
+    failed, pending = asyncio.run(scenario())
+    assert failed and not pending
