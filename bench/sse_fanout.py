@@ -59,6 +59,12 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
@@ -215,11 +221,13 @@ async def run(args, port: int, slug: str, key: str, worker_pid: int) -> dict:
     workspace_id = await asyncio.to_thread(lambda: Workspace.objects.get(slug=slug).pk)
     events = int(args.seconds * 10)
     probe_task = asyncio.create_task(_api_probe(port, key, slug, 25))  # 50 in all: the free plan allows 60/min
+    cpu_began, own_cpu_began = _cpu_seconds(worker_pid), time.process_time()
     for n in range(events):
         live.publish(workspace_id, "progress", {"job": "bench", "id": "1", "seq": n, "sent": time.time()})
         await asyncio.sleep(0.1)
     probe_busy = await probe_task
     await asyncio.sleep(2)  # the last events drain
+    worker_cpu, own_cpu = _cpu_seconds(worker_pid) - cpu_began, time.process_time() - own_cpu_began
     rss_peak = _rss_mb(worker_pid)
     for task in tasks:
         task.cancel()
@@ -227,7 +235,7 @@ async def run(args, port: int, slug: str, key: str, worker_pid: int) -> dict:
         "connected": connected, "connect_seconds": connect_seconds,
         "events": events, "delivered": len(latencies), "expected": events * connected,
         "latency": latencies, "rss_idle": rss_idle, "rss_open": rss_open, "rss_peak": rss_peak,
-        "probe_idle": probe_idle, "probe_busy": probe_busy,
+        "probe_idle": probe_idle, "probe_busy": probe_busy, "worker_cpu": worker_cpu, "own_cpu": own_cpu,
     }  # fmt: skip
 
 
@@ -328,6 +336,10 @@ average {load_before:.1f} before and {load_after:.1f} after (other helpers' test
 Delivered {result["delivered"]:,} of {result["expected"]:,} ({lost:,} lost). Web worker memory:
 {result["rss_idle"]:.0f} MB idle, {result["rss_open"]:.0f} MB with every stream open (≈ {per_stream_kb:.0f} KB per
 stream), {result["rss_peak"]:.0f} MB at the end.
+CPU while events flowed: the web worker {result["worker_cpu"]:.1f} s for {result["delivered"]:,} deliveries
+(≈ {result["worker_cpu"] * 1e6 / max(1, result["delivered"]):.0f} µs each,
+{result["worker_cpu"] / (args.seconds + 2) * 100:.0f} % of one core at 10,000 deliveries/s), the benchmark process
+(1,000 clients + publisher) {result["own_cpu"]:.1f} s.
 **p99 delivery latency {_percentile(lat, 0.99):.0f} ms (target: under 250 ms).**
 {SECTION_END}"""
     print(section)
