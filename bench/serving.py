@@ -85,6 +85,10 @@ async def _client(port: int, until: float, timings: list[float], errors: list[in
 def _round(shape: str, url: str, seconds: float, clients: int, db: str) -> dict:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "WEB_THREADS": "8"}
+    if shape == "asgi":
+        # Django's ASGI handler runs each request on a fresh thread: a persistent connection would be left behind
+        # by every one (PostgreSQL's shared 100 ran out in a trial), so this shape gets what Django advises for it.
+        env["CONN_MAX_AGE"] = "0"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", *SHAPES[shape], "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--timeout", "60"],
@@ -182,6 +186,9 @@ a new connection per request, as its clients would see it.
 | shape | requests/s (median) | vs sync | p50 ms | p99 ms | PostgreSQL connections held | non-200 | per round |
 |---|---:|---:|---:|---:|---:|---:|---|
 {chr(10).join(lines)}
+
+The `asgi` shape runs with `CONN_MAX_AGE=0` (a new database connection per request): with persistent
+connections each request's fresh thread leaves one behind, and a trial run exhausted PostgreSQL's connections.
 
 Why the Procfile runs the `router` shape: a sync worker held by a stream serves nothing else (1,000 open
 streams would need 1,000 workers), so streaming needs an event loop; Django's own ASGI path runs each
