@@ -85,9 +85,11 @@ def _create_seal(*, workspace_id: int, tz: ZoneInfo, now: datetime) -> None:
     must find it to unseal; see the module docstring). Evicts the least
     recently read zone beyond MAX_ZONES."""
     with transaction.atomic():
-        seals = list(RollupSeal.objects.select_for_update().filter(workspace_id=workspace_id).order_by("used_at"))
+        # Locked in primary-key order, like `invalidate` (no deadlock between them), evicted by last use.
+        seals = list(RollupSeal.objects.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
         if any(seal.tz == tz.key for seal in seals):
             return
+        seals.sort(key=lambda seal: seal.used_at)
         for seal in seals[: max(0, len(seals) - MAX_ZONES + 1)]:
             DailyRollup.unscoped.filter(workspace_id=workspace_id, tz=seal.tz).delete()
             seal.delete()
