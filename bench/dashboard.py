@@ -415,6 +415,11 @@ def main() -> None:
         python, backend = result["cpu"][name]
         return text + f" | {python + backend:.1f} ({python:.1f} + {backend:.1f}) |"
 
+    kept = (
+        f"The benchmark database `{name}` was kept (`--keep`); `--reuse` measures it again without seeding."
+        if args.keep
+        else "The benchmark database is dropped afterwards."
+    )
     section = f"""{SECTION_START}
 ## Dashboard: rollups vs raw usage events (`bench/dashboard.py`)
 
@@ -441,8 +446,7 @@ The first read in a time zone seals its past days once (sums every hourly row in
 {result["rollup_dashboard"][1]:.1f} ms (target: under 50 ms), {sum(result["cpu"]["rollup_dashboard"]):.1f} ms of CPU
 each (what it takes with a core to itself); the read is {speedup[0]:.0f}× faster than raw events at
 p50 and {hourly_speedup:.0f}× faster than summing the hourly rollups.** All three paths return the same figures
-(checked before timing: daily = hourly per (day, module, metric); totals = raw). The benchmark database is
-dropped afterwards.
+(checked before timing: daily = hourly per (day, module, metric); totals = raw). {kept}
 {SECTION_END}"""
     print(section)
     if args.write:
