@@ -175,7 +175,9 @@ def test_import_wizard_explains_bad_files_and_short_credits(world):
     file.name = "one.csv"
     mapping_url = client.post(base(world) + "imports/", {"file": file})["Location"]
     response = client.post(mapping_url, {"col_0": "email"}, follow=True)
-    assert "Not enough credits" in response.content.decode()
+    html = response.content.decode()
+    assert "Not enough credits: this needs 5 and 0 are available." in html
+    assert f'href="/en/w/{workspace.slug}/billing/#buy-credits"' in html
     assert not Contact.unscoped.filter(workspace=workspace).exists()
 
 
