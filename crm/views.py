@@ -343,7 +343,11 @@ class ImportMappingView(CrmPage):
         if form.is_valid():
             try:
                 services.import_start(
-                    contact_import=contact_import, mapping=form.mapping(), user=request.user, request=request
+                    contact_import=contact_import,
+                    mapping=form.mapping(),
+                    user=request.user,
+                    request=request,
+                    keep_on_refusal=True,
                 )
             except ApplicationError as exc:
                 contact_import.refresh_from_db()

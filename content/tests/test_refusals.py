@@ -15,6 +15,7 @@ from content.models import LandingPage
 from content.tests.conftest import balance
 from content.tests.factories import make_landing_page
 from content.video.models import VideoProject
+from whatsapp.tests.factories import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,37 @@ def test_the_video_quota_says_limit_and_use_and_links_to_the_plans(world):
     html = response.content.decode()
     assert response.status_code == 400 and "2 videos per month and 2 were made" in html
     assert f'href="/en/w/{a.workspace.slug}/billing/#plans"' in html
+
+
+COSTS = {
+    "content/": 5,
+    "content/ideas/": 8,
+    "pages/": 10,
+    "videos/": 25,
+    "videos/prompts/": 5,
+    "media/images/": 5,
+    "media/voiceover/": 5,
+    "crm/contacts/new/": 5,
+    "whatsapp/broadcasts/new/": 5,
+}
+
+
+@pytest.mark.parametrize(("path", "cost"), list(COSTS.items()))
+def test_every_charged_form_shows_its_cost_and_the_balance_before_the_click(world, path, cost):
+    a = world["A"]
+    make_account(a.workspace)  # the broadcast composer needs a connected number
+    start = balance(a.workspace)
+    html = _client(a.users["member"]).get(f"/en/w/{a.workspace.slug}/{path}").content.decode()
+    assert f'<span class="credit-cost" data-cost="{cost}">' in html, path
+    assert f"{start} available" in html
+
+
+def test_the_cost_shown_is_the_cost_charged_and_a_short_balance_links_to_billing(world):
+    from billing.models import ModuleCost
+
+    a = world["A"]
+    balance(a.workspace)
+    ModuleCost.objects.filter(module="content").update(credits=70)  # staff changed it in the admin
+    html = _client(a.users["member"]).get(f"/es/w/{a.workspace.slug}/content/").content.decode()
+    assert '<span class="credit-cost short" data-cost="70">' in html
+    assert f'href="/es/w/{a.workspace.slug}/billing/#buy-credits"' in html
