@@ -6,7 +6,6 @@ another workspace are 404 like missing ones; reads need `viewer`, writes
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -21,6 +20,7 @@ from crm import exports, selectors, services
 from crm.api import serializers as s
 from crm.api.filters import ContactFilter, ContactSearchFilter
 from crm.models import Activity, Contact, ContactImport, CustomFieldDefinition, Segment
+from nexusone.api.filters import DjangoFilterBackend
 from nexusone.api.keyset import KeysetPagination
 from nexusone.api.viewsets import ScopedViewSet
 from nexusone.idempotency import idempotent
