@@ -275,19 +275,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--template", help="copy this already-migrated database instead of migrating")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     url = os.environ["DATABASE_URL"]
     db = urlsplit(url).path.lstrip("/")
     load_before = os.getloadavg()
     _admin(url, f"DROP DATABASE IF EXISTS {db}")
-    _admin(url, f"CREATE DATABASE {db}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{BENCH}:{ROOT}"},
-        check=True,
-    )
+    _admin(url, f"CREATE DATABASE {db}" + (f" TEMPLATE {args.template}" if args.template else ""))
+    if not args.template:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": f"{BENCH}:{ROOT}"},
+            check=True,
+        )
 
     import django
 

@@ -87,6 +87,7 @@ def _run(module: str, cwd: Path, env: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--before", help="a checkout of an earlier commit, measured as a third variant")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,6 +102,8 @@ def main() -> None:
                 {**base_env, "DEBUG": "0", "ALLOWED_HOSTS": "localhost", "SECRET_KEY": "bench-" + "x" * 50},
             ),
         }
+        if args.before:
+            variants["nexusone before"] = ("nexusone.wsgi", Path(args.before), variants["nexusone"][2])
         results: dict[str, list[dict]] = {name: [] for name in variants}
         for _ in range(args.rounds):
             for name, (module, cwd, env) in variants.items():
