@@ -10,12 +10,8 @@ from rest_framework.permissions import AllowAny
 from billing.webhooks import stripe_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
-<<<<<<< HEAD
 from integrations.views import oauth_callback
-from nexusone import health, pages
-=======
 from nexusone import appicons, health, pages
->>>>>>> i17-dev
 from nexusone.api.exceptions import api_not_found
 from sms.webhooks import twilio_inbound, twilio_status
 from whatsapp.webhooks import whatsapp_webhook
