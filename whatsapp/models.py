@@ -387,7 +387,7 @@ class BotRule(WorkspaceOwned):
 
     account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="bot_rules")
     name = models.CharField(_("name"), max_length=100)
-    match_type = models.CharField(_("match"), max_length=16, choices=MatchType.choices, default=MatchType.KEYWORD)
+    match_type = models.CharField(_("match"), max_length=16, choices=MatchType.choices, default=MatchType.CONTAINS)
     pattern = models.CharField(_("keywords or pattern"), max_length=200)
     language = models.CharField(
         _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, help_text=_("Empty: any language.")

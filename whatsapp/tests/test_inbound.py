@@ -216,3 +216,34 @@ def test_a_reply_links_earlier_broadcast_messages_to_the_conversation(a, account
     thread = list(Message.unscoped.filter(conversation=conversation).values_list("direction", flat=True))
     assert thread == ["outbound", "inbound"]
     assert Broadcast.unscoped.get().count_total == 1
+
+
+def test_a_catastrophic_pattern_matches_in_linear_time_and_backreferences_are_refused(a, account):
+    """`(a+)+$` against 25 characters kept Python's backtracking engine busy
+    for seconds; RE2 answers in microseconds even on the longest message."""
+    import time
+
+    from nexusone.errors import ValidationFailed
+    from whatsapp.services.bots import bot_rule_save, rule_matches
+
+    rule = make_bot_rule(a.workspace, account=account, match_type="regex", pattern="(a+)+$")
+    started = time.perf_counter()
+    for length in (25, 40, 990):
+        assert rule_matches(rule, "a" * length + "!") is False
+    assert time.perf_counter() - started < 0.5
+    assert rule_matches(rule, "AAAA") is True  # case-insensitive
+    with pytest.raises(ValidationFailed) as refused, workspace_scope(a.workspace):
+        bot_rule_save(rule=None, values={"account": account, "name": "x", "match_type": "regex",
+                                         "pattern": r"(a)\1", "reply_text": "y"})  # fmt: skip
+    assert "pattern" in refused.value.details
+
+
+def test_the_default_rule_finds_its_keyword_anywhere_in_the_message(a, account, run_commit_hooks):
+    created = a.client("member").post(
+        "/api/v1/whatsapp/bot-rules/",
+        {"whatsapp_account_id": account.pk, "name": "Hours", "pattern": "hours", "reply_text": "9 to 5."},
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["match_type"] == "contains"
+    receive(account, "What are your hours?", sender="14155552671", hooks=run_commit_hooks)
+    assert list(Message.unscoped.filter(direction="outbound").values_list("body", flat=True)) == ["9 to 5."]
