@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# The settings default to DEBUG off (production); the make targets are the development shape.
+export DEBUG ?= 1
 
 .PHONY: run test install install-dev migrate demo lint format check-migrations schema messages clean
 

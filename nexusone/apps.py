@@ -12,6 +12,7 @@ class NexusOneConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from nexusone import checks  # noqa: F401  (the production-settings system check)
         from nexusone.api import schema  # noqa: F401  (registers the OpenAPI auth extensions)
 
         # Every app's rules join the permission table before the first request.

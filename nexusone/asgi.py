@@ -30,6 +30,9 @@ from a2wsgi import WSGIMiddleware  # noqa: E402  (after setup)
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from nexusone.checks import fail_fast  # noqa: E402
+
+fail_fast()
 STREAM_PATHS = ("/api/v1/events/stream", "/api/v1/events/stream/")
 
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)

@@ -102,10 +102,11 @@ def test_health_is_503_when_a_dependency_is_down(monkeypatch):
 
     monkeypatch.setitem(health.CHECKS, "cache", broken)
     response = APIClient().get("/healthz")
+    assert b"ConnectionError" not in response.content
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == {
         "ok": False,
-        "status": "error: ConnectionError",
+        "status": "error",  # no exception class names for anonymous callers
         "ms": response.json()["checks"]["cache"]["ms"],
     }
 
