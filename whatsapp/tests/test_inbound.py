@@ -41,6 +41,7 @@ def receive(account, text, *, sender="14155552671", wamid=None, name="Ana Pérez
 def test_an_inbound_message_opens_a_conversation_and_reaches_the_crm(a, account, run_commit_hooks):
     from crm.models import Activity, Contact
 
+    before = balance(a.workspace)
     receive(account, "Hi! Do you ship to Lisbon?", wamid="wamid.in.1", hooks=run_commit_hooks)
     receive(account, "Hi! Do you ship to Lisbon?", wamid="wamid.in.1", hooks=run_commit_hooks)  # redelivered
     conversation = Conversation.unscoped.get()
@@ -54,12 +55,24 @@ def test_an_inbound_message_opens_a_conversation_and_reaches_the_crm(a, account,
     assert (contact.first_name, contact.last_name, contact.source, contact.whatsapp_opt_in) == (
         "Ana", "Pérez", "whatsapp", True)  # fmt: skip
     assert conversation.contact_id == contact.pk == inbound.contact_id
+    assert balance(a.workspace) == before  # a sender who writes in is a free lead
     activity = Activity.unscoped.get(contact=contact, type="whatsapp_message")
     assert activity.payload["text"] == "Hi! Do you ship to Lisbon?"
     response = a.client("viewer").get(f"/api/v1/whatsapp/conversations/{conversation.pk}/")
     assert response.status_code == 200
     assert [m["body"] for m in response.json()["messages"]] == ["Hi! Do you ship to Lisbon?"]
     assert response.json()["window_open"] is True
+
+
+def test_a_sender_becomes_a_contact_even_without_credits(world, run_commit_hooks):
+    from billing.models import BillingAccount
+    from billing.services import billing_account_ensure
+    from crm.models import Contact
+
+    billing_account_ensure(workspace=world["A"].workspace)
+    BillingAccount.unscoped.filter(workspace=world["A"].workspace).update(plan_credits=0, purchased_credits=0)
+    receive(make_account(world["A"].workspace), "hello", hooks=run_commit_hooks)
+    assert Contact.unscoped.filter(workspace=world["A"].workspace, phone="+14155552671").exists()
 
 
 def test_an_existing_contact_is_matched_by_phone(a, account, run_commit_hooks):
