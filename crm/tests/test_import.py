@@ -274,6 +274,22 @@ def test_not_enough_credits_is_402_and_nothing_is_imported(world, django_capture
     assert contact_import.file_key and not _exists(contact_import.file_key)  # the upload is not kept
 
 
+def test_a_suspended_workspaces_import_stops_and_is_refunded(world, member, django_capture_on_commit_callbacks):
+    from accounts.models import Workspace
+
+    workspace = world["A"].workspace
+    with django_capture_on_commit_callbacks(execute=False) as held:
+        response = upload(member, "email\nn1@example.com\nn2@example.com\n")
+    assert response.status_code == 202 and balance(workspace) == 1000 - 10
+    Workspace.objects.filter(pk=workspace.pk).update(is_suspended=True)
+    for callback in held:  # the queued job runs after the suspension
+        callback()
+    contact_import = ContactImport.unscoped.get()
+    assert (contact_import.status, contact_import.error_code) == (ImportStatus.FAILED, "workspace_suspended")
+    assert not Contact.unscoped.filter(workspace=workspace).exists()
+    assert balance(workspace) == 1000
+
+
 def _exists(key: str) -> bool:
     from django.core.files.storage import default_storage
 

@@ -133,7 +133,7 @@ def bot_respond(*, workspace, account: WhatsAppAccount, conversation: Conversati
     responder). Returns the queued reply Message or None."""
     from whatsapp.services.conversations import message_send
 
-    if not account.bot_enabled or not text:
+    if not account.bot_enabled or not text or workspace.is_suspended:
         return None
     language = conversation.language
     rule = rule_for(account=account, text=text, language=language)

@@ -136,6 +136,16 @@ def test_the_keyword_bot_answers_in_the_contacts_language(a, account, run_commit
     assert set(Message.unscoped.filter(direction="outbound").values_list("status", flat=True)) == {"delivered"}
 
 
+def test_the_bot_is_silent_while_the_workspace_is_suspended(a, account, run_commit_hooks):
+    from accounts.models import Workspace
+
+    make_bot_rule(a.workspace, account=account, pattern="price", reply_text="From 9 €.")
+    Workspace.objects.filter(pk=a.workspace.pk).update(is_suspended=True)
+    receive(account, "price?", hooks=run_commit_hooks)
+    assert Message.unscoped.filter(direction="inbound").count() == 1  # recorded
+    assert not Message.unscoped.filter(direction="outbound").exists()  # but not answered
+
+
 def test_regex_and_contains_rules(a, account, run_commit_hooks):
     make_bot_rule(a.workspace, account=account, name="Order", match_type="regex", pattern=r"order\s*#?\d{4,}",
                   reply_text="Looking up your order.")  # fmt: skip
