@@ -8,6 +8,9 @@
   workspace; only its last 4 characters are ever shown. Templates are synced
   after commit.
 - `account_update`: name, rate, bot switch, or a new token (verified the same way).
+- Credentials are checked before anything uses them (`credential_clean`):
+  visible ASCII only, at most 2,048 characters, else a 400 naming the field
+  (a non-ASCII token cannot even be put in an `Authorization` header).
 - `account_delete`: cancels the number's active broadcasts (refunding what was
   not sent) and removes the number; its history stays.
 - `templates_sync`: upsert Meta's templates by (name, language); templates
@@ -17,6 +20,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +33,17 @@ from whatsapp.models import Broadcast, MessageTemplate, WhatsAppAccount
 from whatsapp.providers import ProviderFailure, provider_for
 from whatsapp.providers.base import PhoneNumberInfo
 from whatsapp.providers.cloud_api import CloudApiProvider
+
+
+CREDENTIAL_MAX_LENGTH = 2048
+
+
+def credential_clean(value: str, *, field: str, max_length: int = CREDENTIAL_MAX_LENGTH) -> str:
+    """A token or secret as a provider accepts it: visible ASCII, sane length."""
+    value = (value or "").strip()
+    if value and (len(value) > max_length or not all("!" <= ch <= "~" for ch in value)):
+        raise ValidationFailed(details={field: [str(RegexValidator.message)]})
+    return value
 
 
 def _verify(*, phone_number_id: str, waba_id: str, access_token: str) -> PhoneNumberInfo:
@@ -58,6 +73,7 @@ def account_connect(
     name: str = "",
     request=None,
 ) -> WhatsAppAccount:
+    access_token = credential_clean(access_token, field="access_token")
     info = PhoneNumberInfo(display_phone_number=display_phone_number)
     if access_token:
         info = _verify(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
@@ -99,7 +115,7 @@ def account_update(*, workspace, account: WhatsAppAccount, data: dict, user=None
             fields.append(name)
     token_changed = "access_token" in data
     if token_changed:
-        token = data["access_token"] or ""
+        token = credential_clean(data["access_token"] or "", field="access_token")
         if token:
             info = _verify(phone_number_id=account.phone_number_id, waba_id=account.waba_id, access_token=token)
             account.display_phone_number = info.display_phone_number or account.display_phone_number

@@ -66,6 +66,18 @@ def test_a_token_meta_refuses_is_a_400_and_nothing_is_stored(world, cloud_api):
     assert not WhatsAppAccount.unscoped.exists()
 
 
+@pytest.mark.parametrize("token", ["EAAG–token–with–dashes", "EAAG token", "x" * 2049, "EAAG\u200btoken"])
+def test_a_token_that_is_not_visible_ascii_is_a_400_naming_the_field(world, cloud_api, token):
+    """Found by fuzzing from the schema: a non-ASCII token was a 500 (UnicodeEncodeError in the header)."""
+    created = connect(world["A"], access_token=token)
+    assert created.status_code == 400, created.content
+    assert list(created.json()["error"]["details"]) == ["access_token"]
+    account = make_account(world["A"].workspace)
+    changed = world["A"].client("admin").patch(f"{ACCOUNTS}{account.pk}/", {"access_token": token}, format="json")
+    assert changed.status_code == 400 and list(changed.json()["error"]["details"]) == ["access_token"]
+    assert cloud_api.router.calls.call_count == 0  # nothing reached Meta
+
+
 def test_members_and_viewers_cannot_connect_or_remove(world):
     account = make_account(world["A"].workspace)
     assert connect(world["A"], role="member").status_code == 403

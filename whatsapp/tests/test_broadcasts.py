@@ -353,9 +353,6 @@ def test_preview_counts_and_prices_without_creating(a):
 
 
 def test_broadcast_to_a_crm_segment(a, cloud_account, cloud_api, run_commit_hooks):
-    crm_selectors = pytest.importorskip("crm.selectors")
-    if not hasattr(crm_selectors, "segment_queryset"):
-        pytest.skip("crm.selectors.segment_queryset is not available yet")
     from crm.models import Contact, Segment
 
     with workspace_scope(a.workspace):
@@ -376,7 +373,6 @@ def test_broadcast_to_a_crm_segment(a, cloud_account, cloud_api, run_commit_hook
 
 
 def test_a_segment_of_another_workspace_is_a_400(world):
-    pytest.importorskip("crm.models")
     from crm.models import Segment
 
     give_credits(world["B"].workspace, 100)
