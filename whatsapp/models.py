@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nexusone.crypto import EncryptedTextField
-from nexusone.tenancy import WorkspaceOwned
+from nexusone.tenancy import WorkspaceOwned, WorkspaceScopedManager
 
 
 class WhatsAppAccount(WorkspaceOwned):
@@ -427,7 +427,13 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=64, blank=True)
 
+    # Fail closed (T27): the webhook edge and the relay work across
+    # workspaces through `unscoped`; anything else reads inside a scope.
+    objects = WorkspaceScopedManager()
+    unscoped = models.Manager()
+
     class Meta:
+        base_manager_name = "unscoped"
         ordering = ["id"]
         indexes = [
             models.Index(fields=["received_at"], condition=Q(processed_at__isnull=True), name="whatsapp_event_pending"),

@@ -151,9 +151,9 @@ def ingest_payload(payload: dict) -> int:
             )
         )
     with transaction.atomic():
-        WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        WebhookEvent.unscoped.bulk_create(rows, ignore_conflicts=True)
         pending = list(
-            WebhookEvent.objects.filter(key__in=[row.key for row in rows], processed_at__isnull=True).values_list(
+            WebhookEvent.unscoped.filter(key__in=[row.key for row in rows], processed_at__isnull=True).values_list(
                 "pk", "workspace_id"
             )
         )
@@ -228,7 +228,7 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
     waiting: list[int] = []
     to_settle: set[int] = set()
     accounts: dict[int, WhatsAppAccount] = {}
-    events = WebhookEvent.objects.filter(pk__in=event_ids, workspace_id=workspace.pk, processed_at__isnull=True)
+    events = WebhookEvent.unscoped.filter(pk__in=event_ids, workspace_id=workspace.pk, processed_at__isnull=True)
     for event in events.order_by("pk"):
         account = accounts.get(event.account_id) if event.account_id else None
         if account is None and event.account_id:
@@ -257,7 +257,7 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
                 outcome = "logged"
         except Exception:
             logger.exception("whatsapp webhook event %s failed; it will be retried", event.pk)
-            WebhookEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1, outcome="error")
+            WebhookEvent.unscoped.filter(pk=event.pk).update(attempts=F("attempts") + 1, outcome="error")
             counts["error"] += 1
             continue
         if outcome == "retry" and event.attempts + 1 < MAX_ATTEMPTS:
@@ -267,11 +267,11 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
         counts[outcome] += 1
     now = timezone.now()
     for outcome, ids in finished.items():
-        WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(
+        WebhookEvent.unscoped.filter(pk__in=ids, processed_at__isnull=True).update(
             processed_at=now, attempts=F("attempts") + 1, outcome=outcome[:64]
         )
     if waiting:
-        WebhookEvent.objects.filter(pk__in=waiting).update(attempts=F("attempts") + 1, outcome="waiting")
+        WebhookEvent.unscoped.filter(pk__in=waiting).update(attempts=F("attempts") + 1, outcome="waiting")
     for batch_id in to_settle:
         credits.batch_reprice(batch_id=batch_id)
     return dict(counts)
@@ -282,7 +282,7 @@ def events_relay(*, now=None) -> int:
     task was lost, failed, or was waiting for its message)."""
     now = now or timezone.now()
     pending = list(
-        WebhookEvent.objects.filter(
+        WebhookEvent.unscoped.filter(
             processed_at__isnull=True,
             workspace__isnull=False,
             attempts__lt=MAX_ATTEMPTS,
@@ -291,7 +291,7 @@ def events_relay(*, now=None) -> int:
     )
     enqueue_processing(pending)
     # Give up on events that kept failing: recorded, never silently dropped.
-    WebhookEvent.objects.filter(processed_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(
+    WebhookEvent.unscoped.filter(processed_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(
         processed_at=now, outcome="gave_up"
     )
     return len(pending)

@@ -34,7 +34,6 @@ from whatsapp.providers import ProviderFailure, provider_for
 from whatsapp.providers.base import PhoneNumberInfo
 from whatsapp.providers.cloud_api import CloudApiProvider
 
-
 CREDENTIAL_MAX_LENGTH = 2048
 
 
