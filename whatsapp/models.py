@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from nexusone.crypto import EncryptedTextField
 from nexusone.tenancy import WorkspaceOwned, WorkspaceScopedManager
 
+# Sandbox numbers get ids Meta never sends (Graph ids are digits).
+SANDBOX_PREFIX = "sandbox-"
+
 
 class WhatsAppAccount(WorkspaceOwned):
     """A WhatsApp Business phone number connected through the Cloud API.

@@ -31,12 +31,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from whatsapp.models import Message, WebhookEvent, WhatsAppAccount
+from whatsapp.models import SANDBOX_PREFIX, Message, WebhookEvent, WhatsAppAccount
 from whatsapp.services.statuses import message_transition
 
 logger = logging.getLogger(__name__)
@@ -130,9 +130,12 @@ def ingest_payload(payload: dict) -> int:
         return 0
     numbers = {e[2] for e in events if e[2]}
     wabas = {e[3] for e in events if e[1] == "template"}
-    by_number = {a.phone_number_id: a for a in WhatsAppAccount.unscoped.filter(phone_number_id__in=numbers)}
+    # Only numbers whose token proved them (or sandbox ids, which Meta never
+    # sends) receive anything: a token-less row naming a real number gets nothing.
+    routable = WhatsAppAccount.unscoped.filter(Q(phone_number_id__startswith=SANDBOX_PREFIX) | ~Q(access_token=""))
+    by_number = {a.phone_number_id: a for a in routable.filter(phone_number_id__in=numbers)}
     by_waba = {}
-    for account in WhatsAppAccount.unscoped.filter(waba_id__in=wabas).order_by("pk"):
+    for account in routable.filter(waba_id__in=wabas).order_by("pk"):
         by_waba.setdefault(account.waba_id, account)
     now = timezone.now()
     rows = []
