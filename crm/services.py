@@ -41,7 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.charging import charge, charge_commit, charge_refund, charge_reserve
+from billing.charging import charge, charge_commit, charge_refund, charge_refund_units, charge_reserve
 from billing.models import Charge
 from crm import csvio, importing, scoring
 from crm.models import (
@@ -936,8 +936,9 @@ def _import_finish(*, import_id: int) -> ContactImport:
 
 
 def import_fail(*, import_id: int, code: str, message: str) -> None:
-    """Give up on an import (the job failed for good): refund its charge.
-    Chunks already applied stay; the refund covers the whole import."""
+    """Give up on an import (the job failed for good). Chunks already applied
+    stay, and so does their price: only the contacts it did not create are
+    refunded (`charge_refund_units`), the rest of the charge is committed."""
     contact_import = ContactImport.objects.filter(pk=import_id).first()
     if contact_import is None or contact_import.is_finished:
         return
@@ -945,9 +946,21 @@ def import_fail(*, import_id: int, code: str, message: str) -> None:
     notification_hooks.import_finished(contact_import=contact_import)  # the page's bar stops (no notification)
     if contact_import.charge_id:
         try:
-            charge_refund(contact_import.charge_id, reason=code)
+            _settle_failed_import(contact_import, reason=code)
         except Conflict:
             logger.error("Import %s failed after its charge was committed.", import_id)
+
+
+def _settle_failed_import(contact_import: ContactImport, *, reason: str) -> None:
+    charged = Charge.unscoped.filter(pk=contact_import.charge_id).values_list("quantity", flat=True).first() or 0
+    applied = min(contact_import.created or 0, charged)
+    if not applied:
+        charge_refund(contact_import.charge_id, reason=reason)
+        return
+    if charged > applied:
+        key = f"import-failed:{contact_import.pk}"
+        charge_refund_units(contact_import.charge_id, quantity=charged - applied, key=key, reason=reason)
+    charge_commit(contact_import.charge_id, metadata={"created": applied, "failed": reason})
 
 
 def imports_sweep_stale(*, now: datetime | None = None) -> int:
