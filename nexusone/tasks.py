@@ -21,8 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
-
+from nexusone.jobs import shared_task
 from nexusone.tenancy import workspace_scope
 
 logger = logging.getLogger(__name__)
