@@ -45,7 +45,9 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from nexusone import live, live_asgi  # noqa: E402
+from nexusone.checks import fail_fast  # noqa: E402
 
+fail_fast()
 STREAM_PATHS = ("/api/v1/events/stream", "/api/v1/events/stream/")
 
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)

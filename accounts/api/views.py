@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services, token_flows
 from accounts.api import serializers as s
+from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Membership, Role, Workspace
-from billing.selectors import workspace_billing_summary
 from nexusone.api.schema import workspace_path
 from nexusone.api.throttles import consume_window
 from nexusone.api.viewsets import ScopedViewSet, WorkspaceScopedMixin, request_api_key
@@ -96,7 +96,7 @@ class MeView(WorkspaceScopedMixin, APIView):
             memberships = memberships.filter(workspace=request.workspace)
         roles = {m.workspace_id: m.role for m in memberships}
         roles[request.workspace.pk] = request.workspace_role
-        billing = workspace_billing_summary(workspace=request.workspace)
+        summary = workspace_summary(workspace=request.workspace)  # plan and credits, from billing
         return Response(
             {
                 "user": s.UserOutput(request.user).data,
@@ -105,7 +105,7 @@ class MeView(WorkspaceScopedMixin, APIView):
                     for m in memberships
                 ],
                 "workspace": s.WorkspaceOutput(request.workspace, context={"roles": roles}).data,
-                **billing,
+                **summary,
             }
         )
 
