@@ -30,7 +30,7 @@ demo: migrate
 ## Serve http://127.0.0.1:8000 on SQLite with in-process jobs and a demo workspace.
 run: demo
 	@echo "NexusOne on http://127.0.0.1:8000 — demo login: demo@nexusone.local / demo-password-123"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver_jobs 127.0.0.1:8000
 
 ## The whole suite (PostgreSQL when DATABASE_URL is set).
 test: install-dev
