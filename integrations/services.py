@@ -198,6 +198,27 @@ def connection_set_secret(
     )
 
 
+def connection_put_slack(*, workspace, webhook_url: str, user=None, request=None) -> Connection:
+    """Connect Slack with an incoming-webhook URL: it must point at Slack
+    (`SLACK_WEBHOOK_URL_PREFIX`), and a test message is posted through the
+    outbound door before anything is stored — Slack refusing it is a 400
+    `slack_refused` with Slack's reason, an address the SSRF rules refuse a
+    400 `url_not_allowed`. The URL is a secret: stored encrypted, never returned."""
+    from notifications.slack import slack_post, validate_webhook_url
+
+    url = validate_webhook_url(webhook_url)
+    slack_post(
+        url,
+        text=str(
+            _("NexusOne is now connected to this channel: notifications for %(workspace)s will appear here.")
+            % {"workspace": workspace.name}
+        ),
+    )
+    return connection_set_secret(
+        workspace=workspace, provider="slack", secret=url, account_name="Slack", user=user, request=request
+    )
+
+
 # --- settings -----------------------------------------------------------------------------------
 
 
@@ -274,6 +295,10 @@ def connection_check(*, connection: Connection, user=None, request=None) -> Conn
     it expired/revoked (admins told once); an unreachable provider only
     records the error — the credentials may be fine."""
     now = timezone.now()
+    if connection.refresh_token and connection.expires_at is not None and connection.expires_at <= now:
+        connection = connection_refresh(connection=connection, quiet=True)
+        if connection.status != Status.CONNECTED:
+            return connection
     try:
         verified = _check(connection)
     except TokenRejected as exc:
@@ -337,11 +362,35 @@ def connection_refresh(*, connection: Connection, quiet: bool = False) -> Connec
 
 
 def connection_mark_problem(*, connection: Connection, status: str, reason: str, user=None, request=None) -> Connection:
-    """The provider no longer accepts this connection: record why (audited)."""
+    """The provider no longer accepts this connection: record why (audited)
+    and tell the workspace's admins — once per loss of access, however many
+    checks or refreshes fail afterwards (a reconnect or a passing check
+    re-arms it)."""
     _set_status(connection, status, reason=reason, actor=user, request=request)
     connection.last_checked_at = timezone.now()
-    connection.save()
+    # Not a full save: `problem_notified_at` belongs to the claim below.
+    connection.save(update_fields=["status", "last_error", "last_checked_at", "updated_at"])
+    _notify_admins_once(connection)
     return connection
+
+
+def _notify_admins_once(connection: Connection) -> None:
+    # The claim is one conditional UPDATE: two workers failing at once notify once.
+    claimed = Connection.unscoped.filter(pk=connection.pk, problem_notified_at__isnull=True).update(
+        problem_notified_at=timezone.now()
+    )
+    if not claimed:
+        return
+    connection.problem_notified_at = timezone.now()
+    from notifications.services import notify, page_link
+
+    notify(
+        workspace=connection.workspace,
+        kind="integration_expired",
+        params={"integration": spec_for(connection.provider).label},
+        link=page_link("workspace_integrations", slug=connection.workspace.slug),
+        roles=("owner", "admin"),
+    )
 
 
 def connection_report_rejected(*, workspace, provider: str, reason: str) -> None:

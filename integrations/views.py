@@ -71,6 +71,14 @@ class IntegrationsView(WorkspacePageMixin, TemplateView):
                 request=request,
             )
             messages.success(request, _("%(provider)s is connected.") % {"provider": label})
+        elif action == "slack":
+            services.connection_put_slack(
+                workspace=self.workspace,
+                webhook_url=request.POST.get("webhook_url", ""),
+                user=request.user,
+                request=request,
+            )
+            messages.success(request, _("Slack is connected: a test message was posted to the channel."))
         elif action == "check":
             connection = services.connection_check(
                 connection=selectors.connection_get(provider), user=request.user, request=request

@@ -180,6 +180,8 @@ CELERY_BEAT_SCHEDULE = {
     "video-tick": {"task": "content.video.tasks.video_tick", "schedule": env.int("VIDEO_TICK_SECONDS", default=10)},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
     "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
+    "integrations-refresh-tokens": {"task": "integrations.tasks.integrations_refresh_tokens", "schedule": 5 * 60},
+    "integrations-check-connections": {"task": "integrations.tasks.integrations_check_connections", "schedule": 3600},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -36,6 +36,10 @@ class IntegrationKeyInput(serializers.Serializer):
     api_key = serializers.CharField(max_length=4096, trim_whitespace=True, write_only=True)
 
 
+class IntegrationSlackInput(serializers.Serializer):
+    webhook_url = serializers.CharField(max_length=500, trim_whitespace=True, write_only=True)
+
+
 class IntegrationSettingsInput(serializers.Serializer):
     settings = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True, max_length=255))
 

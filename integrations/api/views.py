@@ -4,7 +4,7 @@ need an admin or the owner."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -45,13 +45,29 @@ class IntegrationDetailView(ScopedAPIView):
 
     @extend_schema(
         parameters=[PROVIDER_PARAM],
-        request=s.IntegrationKeyInput,
-        responses={200: s.IntegrationOutput, 400: OpenApiResponse(description="invalid_credentials")},
+        request=PolymorphicProxySerializer(
+            component_name="IntegrationSecretInput",
+            serializers=[s.IntegrationKeyInput, s.IntegrationSlackInput],
+            resource_type_field_name=None,
+        ),
+        responses={200: s.IntegrationOutput, 400: OpenApiResponse(description="invalid_credentials, slack_refused")},
         tags=["integrations"],
     )
     def put(self, request, provider: str):
-        """Connect an API-key provider: the key is verified with one cheap live
-        call first; a refused key answers 400 `invalid_credentials` and nothing is stored."""
+        """Connect an API-key provider (`{api_key}`): the key is verified with one
+        cheap live call first; a refused key answers 400 `invalid_credentials` and
+        nothing is stored. Slack (`{webhook_url}`): a test message is posted
+        first; Slack refusing it answers 400 `slack_refused`."""
+        if provider == "slack":
+            slack = s.IntegrationSlackInput(data=request.data)
+            slack.is_valid(raise_exception=True)
+            services.connection_put_slack(
+                workspace=request.workspace,
+                webhook_url=slack.validated_data["webhook_url"],
+                user=request.user,
+                request=request,
+            )
+            return Response(s.IntegrationOutput(selectors.provider_state(provider)).data)
         data = s.IntegrationKeyInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.connection_put_api_key(

@@ -16,6 +16,8 @@ import httpx
 
 from integrations.tests.doubles import ProviderDouble, body
 
+SITE = "https://app.nexusone.test"
+SHOP = "my-store.myshopify.com"
 GRAPH = "/v21.0"
 REDIRECT_MISMATCH = (
     "Error validating verification code. Please make sure your redirect_uri is identical "
