@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "integrations",
     "emails",
     "sms",
+    "journeys",
     "notifications",
 ]
 
@@ -171,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "video-tick": {"task": "content.video.tasks.video_tick", "schedule": env.int("VIDEO_TICK_SECONDS", default=10)},
     "emails-tick": {"task": "emails.tasks.emails_tick", "schedule": 60},
     "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
+    "journeys-tick": {"task": "journeys.tasks.journeys_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -314,6 +316,9 @@ TWILIO_BASE_URL = env("TWILIO_BASE_URL", default="https://api.twilio.com")
 SMS_RATE_LIMIT_PER_SECOND = env.int("SMS_RATE_LIMIT_PER_SECOND", default=10)
 SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+
+# --- Journeys (journeys/): enrollments moved per transaction by the every-minute beat ---
+JOURNEYS_BATCH_SIZE = env.int("JOURNEYS_BATCH_SIZE", default=500)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -461,6 +466,8 @@ SPECTACULAR_SETTINGS = {
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
         "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
         "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
+        "JourneyStatusEnum": "journeys.models.Journey.Status",
+        "JourneyEnrollmentStatusEnum": "journeys.models.Enrollment.Status",
     },
 }
 
