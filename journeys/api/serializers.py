@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from journeys.models import Enrollment, Journey
@@ -13,7 +12,7 @@ class JourneyInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     trigger = serializers.JSONField(
         required=False,
-        help_text=_(
+        help_text=(
             '{"type": "segment_entered", "segment_id": n} | {"type": "form_submitted", "page"?} | '
             '{"type": "tag_added", "tag"} | {"type": "whatsapp_keyword", "keyword"} | {"type": "order_placed"} | '
             '{"type": "date_field", "field", "days_before"?}'
@@ -21,14 +20,14 @@ class JourneyInput(serializers.Serializer):
     )
     steps = serializers.JSONField(
         required=False,
-        help_text=_(
+        help_text=(
             "A list of steps: wait {minutes|hours|days}, wait_until {hour, minute?, weekday?}, "
             "send_email {subject, preheader?, body, sender_id, language?}, send_sms {body}, "
             "send_whatsapp_template {template, language, account_id?, components?}, add_tag/remove_tag {tag}, "
             "set_stage {stage}, branch {on: opened|clicked|replied, within?, then, else}, notify {message, user_id?}"
         ),
     )
-    goal = serializers.JSONField(required=False, help_text=_('{} or {"tag": …} or {"stage": …}'))
+    goal = serializers.JSONField(required=False, help_text='{} or {"tag": …} or {"stage": …}')
     status = serializers.ChoiceField(choices=Journey.Status.choices, required=False)
 
 
