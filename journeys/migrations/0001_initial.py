@@ -7,120 +7,215 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('crm', '0002_contact_sms_opt_in_timezone'),
+        ("accounts", "0001_initial"),
+        ("crm", "0002_contact_sms_opt_in_timezone"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Journey',
+            name="Journey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('trigger', models.JSONField(default=dict, verbose_name='trigger')),
-                ('steps', models.JSONField(default=list, verbose_name='steps')),
-                ('goal', models.JSONField(blank=True, default=dict, verbose_name='goal')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused')], default='paused', max_length=8, verbose_name='status')),
-                ('next_step_number', models.PositiveIntegerField(default=1, editable=False)),
-                ('cursor', models.BigIntegerField(default=0, editable=False)),
-                ('baseline_done', models.BooleanField(default=False, editable=False)),
-                ('count_entered', models.PositiveIntegerField(default=0, verbose_name='entered')),
-                ('count_completed', models.PositiveIntegerField(default=0, verbose_name='completed')),
-                ('count_exited', models.PositiveIntegerField(default=0, verbose_name='left early')),
-                ('last_error', models.CharField(blank=True, max_length=500, verbose_name='last error')),
-                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated at')),
-                ('created_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("trigger", models.JSONField(default=dict, verbose_name="trigger")),
+                ("steps", models.JSONField(default=list, verbose_name="steps")),
+                ("goal", models.JSONField(blank=True, default=dict, verbose_name="goal")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("paused", "Paused")],
+                        default="paused",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("next_step_number", models.PositiveIntegerField(default=1, editable=False)),
+                ("cursor", models.BigIntegerField(default=0, editable=False)),
+                ("baseline_done", models.BooleanField(default=False, editable=False)),
+                ("count_entered", models.PositiveIntegerField(default=0, verbose_name="entered")),
+                ("count_completed", models.PositiveIntegerField(default=0, verbose_name="completed")),
+                ("count_exited", models.PositiveIntegerField(default=0, verbose_name="left early")),
+                ("last_error", models.CharField(blank=True, max_length=500, verbose_name="last error")),
+                ("activated_at", models.DateTimeField(blank=True, null=True, verbose_name="activated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journey',
-                'verbose_name_plural': 'journeys',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "journey",
+                "verbose_name_plural": "journeys",
+                "ordering": ["-created_at", "-id"],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('entry_key', models.CharField(blank=True, default='', max_length=32)),
-                ('status', models.CharField(choices=[('active', 'In progress'), ('completed', 'Completed'), ('exited', 'Left early'), ('baseline', 'Already there at activation')], default='active', max_length=10, verbose_name='status')),
-                ('step_id', models.CharField(blank=True, max_length=16, verbose_name='current step')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
-                ('step_entered_at', models.DateTimeField(blank=True, null=True)),
-                ('exit_reason', models.CharField(blank=True, max_length=32, verbose_name='reason')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('contact', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.contact')),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
-                ('journey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='journeys.journey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("entry_key", models.CharField(blank=True, default="", max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "In progress"),
+                            ("completed", "Completed"),
+                            ("exited", "Left early"),
+                            ("baseline", "Already there at activation"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("step_id", models.CharField(blank=True, max_length=16, verbose_name="current step")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due at")),
+                ("step_entered_at", models.DateTimeField(blank=True, null=True)),
+                ("exit_reason", models.CharField(blank=True, max_length=32, verbose_name="reason")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="crm.contact"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="enrollments", to="journeys.journey"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrollment',
-                'verbose_name_plural': 'enrollments',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "enrollment",
+                "verbose_name_plural": "enrollments",
+                "ordering": ["-created_at", "-id"],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='StepRun',
+            name="StepRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('step_id', models.CharField(max_length=16, verbose_name='step')),
-                ('outcome', models.CharField(choices=[('done', 'Done'), ('skipped', 'Skipped'), ('then', 'Condition met'), ('else', 'Condition not met')], default='done', max_length=8, verbose_name='outcome')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='detail')),
-                ('enrollment', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='journeys.enrollment')),
-                ('journey', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='journeys.journey')),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("step_id", models.CharField(max_length=16, verbose_name="step")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("done", "Done"),
+                            ("skipped", "Skipped"),
+                            ("then", "Condition met"),
+                            ("else", "Condition not met"),
+                        ],
+                        default="done",
+                        max_length=8,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=200, verbose_name="detail")),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="journeys.enrollment",
+                    ),
+                ),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="journeys.journey",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step run',
-                'verbose_name_plural': 'step runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "step run",
+                "verbose_name_plural": "step runs",
+                "ordering": ["-created_at", "-id"],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddIndex(
-            model_name='journey',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['status'], name='journeys_active'),
+            model_name="journey",
+            index=models.Index(condition=models.Q(("status", "active")), fields=["status"], name="journeys_active"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['journey', 'due_at'], name='journeys_enrol_due'),
+            model_name="enrollment",
+            index=models.Index(
+                condition=models.Q(("status", "active")), fields=["journey", "due_at"], name="journeys_enrol_due"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['contact'], name='journeys_enrol_contact'),
+            model_name="enrollment",
+            index=models.Index(fields=["contact"], name="journeys_enrol_contact"),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(fields=('journey', 'contact', 'entry_key'), name='journeys_enrol_once'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(fields=("journey", "contact", "entry_key"), name="journeys_enrol_once"),
         ),
         migrations.AddIndex(
-            model_name='steprun',
-            index=models.Index(fields=['journey', 'step_id', 'outcome'], name='journeys_run_stats'),
+            model_name="steprun",
+            index=models.Index(fields=["journey", "step_id", "outcome"], name="journeys_run_stats"),
         ),
         migrations.AddConstraint(
-            model_name='steprun',
-            constraint=models.UniqueConstraint(fields=('enrollment', 'step_id'), name='journeys_step_once'),
+            model_name="steprun",
+            constraint=models.UniqueConstraint(fields=("enrollment", "step_id"), name="journeys_step_once"),
         ),
     ]
