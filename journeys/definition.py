@@ -302,10 +302,7 @@ def steps_clean(raw: Any, *, previous: list[dict] | None = None, next_number: in
     """Validated steps with ids (existing ids kept) and the next free number."""
     old = {step["id"]: step for step in walk(previous or [])}
     ids = _Ids(used=set(), next_number=max(next_number, 1))
-    steps = _steps_clean(raw, "steps", ids, old, False)
-    if not steps:
-        raise Invalid("steps", _("Add at least one step."))
-    return steps, ids.next_number
+    return _steps_clean(raw, "steps", ids, old, False), ids.next_number
 
 
 def definition_clean(data: dict, *, journey=None) -> dict:

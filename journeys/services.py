@@ -137,6 +137,8 @@ def journey_activate(*, journey: Journey, user=None, request=None, audit: bool =
     """Check every message step, freeze its template, start the trigger."""
     with transaction.atomic():
         journey = Journey.objects.select_for_update().select_related("workspace").get(pk=journey.pk)
+        if not journey.steps:
+            raise ValidationFailed(details={"steps": [_("Add at least one step.")]})
         for step in walk(journey.steps):
             if step["type"] == "send_email":
                 step["campaign_id"] = _email_template(journey, step)

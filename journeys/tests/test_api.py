@@ -32,7 +32,7 @@ def test_bad_definitions_are_400_with_the_field_path(shop):
         ({"trigger": {"type": "moon_phase"}}, "trigger.type"),
         ({"trigger": {"type": "segment_entered", "segment_id": 999999}}, "trigger.segment_id"),
         ({"trigger": {"type": "whatsapp_keyword", "keyword": "two words"}}, "trigger.keyword"),
-        ({"steps": []}, "steps"),
+        ({"steps": [], "status": "active"}, "steps"),
         ({"steps": [{"type": "wait", "minutes": 0}]}, "steps[0]"),
         ({"steps": [{"type": "wait_until", "hour": 24}]}, "steps[0].hour"),
         ({"steps": [{"type": "branch", "on": "opened", "then": [], "else": []}]}, "steps[0].on"),
