@@ -103,6 +103,8 @@ class Workspace(models.Model):
     is_personal = models.BooleanField(default=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_workspaces")
     default_region = models.CharField(_("default phone region"), max_length=2, default="US")
+    # Printed in every marketing e-mail's footer (emails.branding); required before the first campaign.
+    postal_address = models.CharField(_("postal address"), max_length=300, blank=True, default="")
     is_suspended = models.BooleanField(_("suspended"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

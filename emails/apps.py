@@ -24,5 +24,6 @@ class EmailsConfig(AppConfig):
                 "emails.campaign.cancelled": _("E-mail campaign cancelled"),
                 "emails.suppression.added": _("Address suppressed"),
                 "emails.suppression.removed": _("Address removed from suppressions"),
+                "emails.postal_address.changed": _("Postal address for e-mails changed"),
             }
         )

@@ -26,6 +26,26 @@ def postal_address(workspace) -> str:
     return str(getattr(workspace, "postal_address", "") or "").strip()
 
 
+def postal_address_set(*, workspace, value: str, user=None, request=None) -> str:
+    """Save the workspace's postal address (a workspace setting); audited."""
+    from accounts.models import Workspace
+    from nexusone.audit import audit_record
+
+    address = " ".join(str(value or "").replace("\x00", "").split())
+    if len(address) > 300:
+        raise ValidationFailed(details={"postal_address": [_("At most %(n)d characters.") % {"n": 300}]})
+    Workspace.objects.filter(pk=workspace.pk).update(postal_address=address)
+    workspace.postal_address = address
+    audit_record(
+        action="emails.postal_address.changed",
+        request=request,
+        user=user,
+        workspace=workspace,
+        metadata={"postal_address": address},
+    )
+    return address
+
+
 def postal_address_require(workspace) -> str:
     address = postal_address(workspace)
     if not address:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "integrations",
     "emails",
     "sms",
+    "journeys",
     "notifications",
     "privacy",
     "webhooks",
@@ -182,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "sms-tick": {"task": "sms.tasks.sms_tick", "schedule": 60},
     "integrations-refresh-tokens": {"task": "integrations.tasks.integrations_refresh_tokens", "schedule": 5 * 60},
     "integrations-check-connections": {"task": "integrations.tasks.integrations_check_connections", "schedule": 3600},
+    "journeys-tick": {"task": "journeys.tasks.journeys_tick", "schedule": 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -325,6 +327,9 @@ TWILIO_BASE_URL = env("TWILIO_BASE_URL", default="https://api.twilio.com")
 SMS_RATE_LIMIT_PER_SECOND = env.int("SMS_RATE_LIMIT_PER_SECOND", default=10)
 SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=100_000)
+
+# --- Journeys (journeys/): enrollments moved per transaction by the every-minute beat ---
+JOURNEYS_BATCH_SIZE = env.int("JOURNEYS_BATCH_SIZE", default=500)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -472,6 +477,8 @@ SPECTACULAR_SETTINGS = {
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
         "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
         "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
+        "JourneyStatusEnum": "journeys.models.Journey.Status",
+        "JourneyEnrollmentStatusEnum": "journeys.models.Enrollment.Status",
     },
 }
 

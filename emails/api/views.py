@@ -6,7 +6,7 @@ workspace's rows are 404 like missing ones; reads need `viewer`, writes
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,7 +14,7 @@ from emails import selectors
 from emails.api import serializers as s
 from emails.models import Campaign, Sender, Suppression
 from emails.services import campaigns, dispatch, senders, suppressions
-from nexusone.api.viewsets import ScopedViewSet
+from nexusone.api.viewsets import ScopedAPIView, ScopedViewSet
 from nexusone.idempotency import idempotent
 
 ERRORS = {
@@ -272,3 +272,31 @@ class SuppressionViewSet(ScopedViewSet):
     def destroy(self, request, pk=None):
         suppressions.suppression_delete(suppression=self.get_object(), user=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailSettingsInput(serializers.Serializer):
+    postal_address = serializers.CharField(max_length=300, allow_blank=True)
+
+
+class EmailSettingsView(ScopedAPIView):
+    """The workspace's e-mail settings: the postal address every campaign's
+    footer shows (required before the first campaign)."""
+
+    permissions = {"get": "emails.view", "put": "emails.change"}
+
+    @extend_schema(responses={200: EmailSettingsInput}, tags=TAGS)
+    def get(self, request):
+        from emails.branding import postal_address
+
+        return Response({"postal_address": postal_address(request.workspace)})
+
+    @extend_schema(request=EmailSettingsInput, responses={200: EmailSettingsInput, **ERRORS}, tags=TAGS)
+    def put(self, request):
+        from emails.branding import postal_address_set
+
+        data = EmailSettingsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        value = postal_address_set(
+            workspace=request.workspace, value=data.validated_data["postal_address"], user=request.user, request=request
+        )
+        return Response({"postal_address": value})

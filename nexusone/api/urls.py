@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("integrations.api.urls")),
     path("", include("emails.api.urls")),
     path("", include("sms.api.urls")),
+    path("", include("journeys.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("privacy.api.urls")),
     path("", include("webhooks.api.urls")),
