@@ -72,7 +72,7 @@ def read(*, workspace_id: int, tz: ZoneInfo, date_from: date, date_to: date, sta
     sealed_day, used_at, rows = _read(**args)
     if sealed_day is not None and sealed_day >= target:
         if now - used_at > USED_AT_PRECISION:
-            RollupSeal.objects.filter(workspace_id=workspace_id, tz=tz.key).update(used_at=now)
+            RollupSeal.unscoped.filter(workspace_id=workspace_id, tz=tz.key).update(used_at=now)
         return rows
     if sealed_day is None:
         _create_seal(workspace_id=workspace_id, tz=tz, now=now)
@@ -86,19 +86,19 @@ def _create_seal(*, workspace_id: int, tz: ZoneInfo, now: datetime) -> None:
     recently read zone beyond MAX_ZONES."""
     with transaction.atomic():
         # Locked in primary-key order, like `invalidate` (no deadlock between them), evicted by last use.
-        seals = list(RollupSeal.objects.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
+        seals = list(RollupSeal.unscoped.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
         if any(seal.tz == tz.key for seal in seals):
             return
         seals.sort(key=lambda seal: seal.used_at)
         for seal in seals[: max(0, len(seals) - MAX_ZONES + 1)]:
             DailyRollup.unscoped.filter(workspace_id=workspace_id, tz=seal.tz).delete()
             seal.delete()
-        RollupSeal.objects.create(workspace_id=workspace_id, tz=tz.key, used_at=now)
+        RollupSeal.unscoped.create(workspace_id=workspace_id, tz=tz.key, used_at=now)
 
 
 def _seal(*, workspace_id: int, tz: ZoneInfo, target: date, now: datetime) -> None:
     with transaction.atomic():
-        seal = RollupSeal.objects.select_for_update().filter(workspace_id=workspace_id, tz=tz.key).first()
+        seal = RollupSeal.unscoped.select_for_update().filter(workspace_id=workspace_id, tz=tz.key).first()
         if seal is None or (seal.sealed_day is not None and seal.sealed_day >= target):
             return  # evicted meanwhile, or sealed by a concurrent read
         until = _start_of(target, tz)
@@ -165,7 +165,7 @@ def invalidate(*, workspace_ids: list[int], since: datetime) -> int:
     with transaction.atomic():
         # Lock them all (not only the later ones): a seal being extended right
         # now is waited for, then judged by what it committed.
-        for seal in RollupSeal.objects.select_for_update().filter(workspace_id__in=workspace_ids).order_by("pk"):
+        for seal in RollupSeal.unscoped.select_for_update().filter(workspace_id__in=workspace_ids).order_by("pk"):
             if seal.sealed_until is None or seal.sealed_until <= since:
                 continue
             tz = ZoneInfo(seal.tz)

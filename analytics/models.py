@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nexusone.tenancy import WorkspaceOwned
+from nexusone.tenancy import WorkspaceOwned, WorkspaceScopedManager
 
 
 class UsageEvent(WorkspaceOwned):
@@ -141,7 +141,13 @@ class RollupSeal(models.Model):
     sealed_until = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField()
 
+    # Fails closed like every model that points at a workspace; the rollup
+    # writer reads it by explicit workspace id through `unscoped`.
+    objects = WorkspaceScopedManager()
+    unscoped = models.Manager()
+
     class Meta:
+        base_manager_name = "unscoped"
         constraints = [models.UniqueConstraint(fields=["workspace", "tz"], name="analytics_seal_key")]
 
     def __str__(self) -> str:

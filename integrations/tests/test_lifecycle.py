@@ -96,7 +96,7 @@ def test_a_dead_refresh_token_marks_the_connection_expired_and_tells_the_admins_
     notes = Notification.unscoped.filter(workspace=a.workspace, kind="integration_expired")
     assert sorted(n.recipient_id for n in notes) == sorted([a.users["owner"].pk, a.users["admin"].pk])
     assert len([m for m in mail.outbox if "Shopify" in m.subject]) == 2
-    assert AuditEntry.objects.filter(workspace=a.workspace, action="integrations.connection.status_changed").exists()
+    assert AuditEntry.unscoped.filter(workspace=a.workspace, action="integrations.connection.status_changed").exists()
     # The banner, for admins only.
     page = f"/en/w/{a.workspace.slug}/settings/"
     admin = Client()
@@ -153,7 +153,7 @@ def test_disconnecting_meta_revokes_the_grant_and_deletes_every_secret(world, ap
     revoke = apps["meta"].calls("/v21.0/me/permissions")[0]
     assert revoke.method == "DELETE" and "appsecret_proof" in revoke.url.query.decode()
     assert not Connection.unscoped.filter(workspace=a.workspace, provider="meta").exists()
-    entry = AuditEntry.objects.get(workspace=a.workspace, action="integrations.connection.disconnected")
+    entry = AuditEntry.unscoped.get(workspace=a.workspace, action="integrations.connection.disconnected")
     assert entry.metadata["revoked_at_provider"] is True and token not in json.dumps(entry.metadata)
 
 

@@ -26,7 +26,7 @@ def test_unknown_api_routes_are_404_in_the_envelope(world):
 
 
 def test_method_not_allowed(world):
-    assert_envelope(world["A"].client().delete("/api/v1/me"), 405, "method_not_allowed")
+    assert_envelope(world["A"].client().put("/api/v1/me", {}, format="json"), 405, "method_not_allowed")
 
 
 def test_malformed_json_is_400(world):

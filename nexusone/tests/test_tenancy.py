@@ -25,7 +25,10 @@ def test_every_workspace_owned_model_has_a_scoped_default_manager():
 
 
 # Rows that belong to a person as much as to a workspace, read by user.
-USER_LEVEL_MODELS = {"accounts.Membership"}
+# Rows that are about the tenant boundary itself, not inside it: memberships, and
+# a workspace's deletion record (read by the purge job across workspaces; after
+# the purge it points at no workspace and stays as the accounting trace).
+USER_LEVEL_MODELS = {"accounts.Membership", "privacy.WorkspaceDeletion"}
 
 
 def test_every_model_with_a_workspace_foreign_key_fails_closed():

@@ -50,7 +50,7 @@ def test_defaults_and_custom_periods_in_bounded_idempotent_batches(world, monkey
     old_b.refresh_from_db()
     assert old_a.body == "private words"
     assert (old_b.body, old_b.payload) == ("", None)
-    entry = AuditEntry.objects.filter(action="privacy.retention.applied", workspace=b.workspace).first()
+    entry = AuditEntry.unscoped.filter(action="privacy.retention.applied", workspace=b.workspace).first()
     assert entry is not None and entry.metadata["counts"]
 
 

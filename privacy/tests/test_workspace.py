@@ -141,7 +141,7 @@ def test_deleted_workspace_is_locked_restorable_then_purged_to_nothing(world):
     assert AccountingRecord.objects.filter(deletion_reference=deletion.reference).count() >= 1
     from nexusone.audit import AuditEntry
 
-    entry = AuditEntry.objects.get(action="privacy.workspace.purged")
+    entry = AuditEntry.unscoped.get(action="privacy.workspace.purged")
     assert entry.workspace_id is None and slug not in json.dumps(entry.metadata)
     # B is untouched, and a second run is a no-op.
     assert _rows_with_workspace(b.workspace.pk)
