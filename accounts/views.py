@@ -17,8 +17,8 @@ from django.views.generic import TemplateView
 
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, InvitationForm, MemberRoleForm, ProfileForm, WorkspaceForm
+from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Role
-from billing.selectors import workspace_billing_summary
 from nexusone.errors import ApplicationError
 from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
 
@@ -39,7 +39,7 @@ class DashboardView(WorkspacePageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["billing"] = workspace_billing_summary(workspace=self.workspace)
+        context["billing"] = workspace_summary(workspace=self.workspace)  # composed: plan and credits
         context["member_count"] = selectors.workspace_memberships(workspace=self.workspace).count()
         context["recent_activity"] = selectors.workspace_audit_entries(workspace=self.workspace)[:8]
         context["charts"] = _dashboard_charts(self.workspace)

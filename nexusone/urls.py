@@ -63,6 +63,8 @@ urlpatterns += i18n_patterns(
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("integrations.urls")),
+    path("", include("privacy.urls")),
+    path("", include("webhooks.urls")),
     prefix_default_language=True,
 )
 
