@@ -34,7 +34,13 @@ def _rows(workspace, ids: list[int]):
         yield from _message_rows(writer, ids)
 
 
-def _message_rows(writer, ids: list[int]):
+def conversations_rows(*, conversations: QuerySet[Conversation]) -> list[dict]:
+    """The same rows as the CSV, as dicts (the JSON form of the export)."""
+    ids = list(conversations.values_list("id", flat=True)[:MAX_CONVERSATIONS])
+    return [dict(zip(HEADER, row, strict=True)) for row in _values(ids)]
+
+
+def _values(ids: list[int]):
     messages = (
         Message.objects.filter(conversation_id__in=ids)
         .exclude(role=Message.Role.TOOL)
@@ -43,22 +49,22 @@ def _message_rows(writer, ids: list[int]):
     )
     for message in messages.iterator(chunk_size=1000):
         conversation = message.conversation
-        yield writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    conversation.pk,
-                    conversation.agent.name,
-                    conversation.channel,
-                    conversation.flagged,
-                    message.pk,
-                    message.role,
-                    message.content,
-                    message.credits,
-                    message.created_at.isoformat(),
-                )
-            ]
+        yield (
+            conversation.pk,
+            conversation.agent.name,
+            conversation.channel,
+            conversation.flagged,
+            message.pk,
+            message.role,
+            message.content,
+            message.credits,
+            message.created_at.isoformat(),
         )
+
+
+def _message_rows(writer, ids: list[int]):
+    for row in _values(ids):
+        yield writer.writerow([_cell(value) for value in row])
 
 
 def conversations_csv_response(*, workspace, conversations: QuerySet[Conversation]) -> StreamingHttpResponse:

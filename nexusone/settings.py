@@ -461,6 +461,12 @@ SPECTACULAR_SETTINGS = {
         "EmailSuppressionReasonEnum": "emails.models.Suppression.Reason",
         "SmsCampaignStatusEnum": "sms.models.SmsCampaign.Status",
         "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
+        "ContentToneEnum": "content.models.Tone",  # agents have a "tone" too
+        "AgentToneEnum": "agents.models.Tone",
+        "AgentStatusEnum": "agents.models.Agent.Status",
+        "AgentChannelEnum": "agents.models.Conversation.Channel",
+        "AgentKnowledgeKindEnum": "agents.models.Knowledge.Kind",
+        "AgentMessageRoleEnum": "agents.models.Message.Role",
     },
 }
 

@@ -93,14 +93,19 @@ class KnowledgeOutput(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "source", "chunk_count", "created_at"]
 
 
-class ConversationStartInput(serializers.Serializer):
-    channel = serializers.ChoiceField(
-        choices=[Conversation.Channel.API, Conversation.Channel.PLAYGROUND], required=False
-    )
+class AgentConversationStartInput(serializers.Serializer):
+    """Members start `api` or `playground` conversations (the widget and WhatsApp start their own)."""
+
+    channel = serializers.ChoiceField(choices=Conversation.Channel.choices, required=False)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
 
+    def validate_channel(self, value):
+        if value not in (Conversation.Channel.API, Conversation.Channel.PLAYGROUND):
+            raise serializers.ValidationError("Members start api or playground conversations.")
+        return value
 
-class ConversationOutput(serializers.ModelSerializer):
+
+class AgentConversationOutput(serializers.ModelSerializer):
     class Meta:
         model = Conversation
         fields = [
@@ -118,7 +123,7 @@ class ConversationOutput(serializers.ModelSerializer):
         ]
 
 
-class MessageOutput(serializers.ModelSerializer):
+class AgentMessageOutput(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
@@ -136,36 +141,36 @@ class MessageOutput(serializers.ModelSerializer):
         ]
 
 
-class ConversationDetailOutput(ConversationOutput):
-    messages = MessageOutput(many=True, read_only=True)
+class AgentConversationDetailOutput(AgentConversationOutput):
+    messages = AgentMessageOutput(many=True, read_only=True)
 
-    class Meta(ConversationOutput.Meta):
-        fields = [*ConversationOutput.Meta.fields, "messages"]
+    class Meta(AgentConversationOutput.Meta):
+        fields = [*AgentConversationOutput.Meta.fields, "messages"]
 
 
-class MessageInput(serializers.Serializer):
+class AgentMessageInput(serializers.Serializer):
     content = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=True)
 
 
-class SourceOutput(serializers.Serializer):
+class AgentSourceOutput(serializers.Serializer):
     knowledge_id = serializers.IntegerField()
     title = serializers.CharField()
     excerpt = serializers.CharField()
 
 
-class UsageOutput(serializers.Serializer):
+class AgentUsageOutput(serializers.Serializer):
     prompt_tokens = serializers.IntegerField()
     completion_tokens = serializers.IntegerField()
 
 
-class ReplyOutput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["answered", "handoff", "paused", "unavailable"])
+class AgentReplyOutput(serializers.Serializer):
+    status = serializers.CharField(help_text="answered | handoff | paused | unavailable")
     reply = serializers.CharField()
     conversation_id = serializers.IntegerField()
     message_id = serializers.IntegerField(allow_null=True)
-    sources = SourceOutput(many=True)
+    sources = AgentSourceOutput(many=True)
     tool_calls = serializers.ListField(child=serializers.DictField())
-    usage = UsageOutput()
+    usage = AgentUsageOutput()
     credits = serializers.IntegerField()
 
 
@@ -196,5 +201,5 @@ class EvaluateOutput(serializers.Serializer):
     evaluated_at = serializers.DateTimeField()
 
 
-class HumanReplyInput(MessageInput):
+class AgentHumanReplyInput(AgentMessageInput):
     pass

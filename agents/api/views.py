@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from agents import replies, selectors, services
 from agents.api import serializers as s
 from agents.evaluation import evaluate
-from agents.exports import conversations_csv_response
+from agents.exports import conversations_csv_response, conversations_rows
 from agents.models import Agent, Conversation, Knowledge
 from nexusone.api.stream import EventStreamRenderer
 from nexusone.api.viewsets import ScopedViewSet
@@ -186,7 +186,7 @@ def _sse(reply: replies.Reply):
 
 class ConversationViewSet(_AgentChild, ScopedViewSet):
     model = Conversation
-    serializer_class = s.ConversationOutput
+    serializer_class = s.AgentConversationOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["channel", "flagged"]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
@@ -204,30 +204,30 @@ class ConversationViewSet(_AgentChild, ScopedViewSet):
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, responses={200: s.ConversationOutput(many=True)})
+    @extend_schema(tags=TAGS, responses={200: s.AgentConversationOutput(many=True)})
     def list(self, request, agent_pk=None):
         self.agent()
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.ConversationOutput(page, many=True).data)
+        return self.get_paginated_response(s.AgentConversationOutput(page, many=True).data)
 
-    @extend_schema(tags=TAGS, responses={200: s.ConversationDetailOutput})
+    @extend_schema(tags=TAGS, responses={200: s.AgentConversationDetailOutput})
     def retrieve(self, request, agent_pk=None, pk=None):
         self.agent()
-        return Response(s.ConversationDetailOutput(self.get_object()).data)
+        return Response(s.AgentConversationDetailOutput(self.get_object()).data)
 
-    @extend_schema(tags=TAGS, request=s.ConversationStartInput, responses={201: s.ConversationOutput})
+    @extend_schema(tags=TAGS, request=s.AgentConversationStartInput, responses={201: s.AgentConversationOutput})
     def create(self, request, agent_pk=None):
         agent = self.agent()
-        data = s.ConversationStartInput(data=request.data)
+        data = s.AgentConversationStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         conversation = services.conversation_start(agent=agent, **data.validated_data)
-        return Response(s.ConversationOutput(conversation).data, status=status.HTTP_201_CREATED)
+        return Response(s.AgentConversationOutput(conversation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=TAGS,
-        request=s.MessageInput,
+        request=s.AgentMessageInput,
         responses={
-            (200, "application/json"): s.ReplyOutput,
+            (200, "application/json"): s.AgentReplyOutput,
             (200, "text/event-stream"): OpenApiResponse(
                 OpenApiTypes.STR, description="`delta` events with the text, then `done` with the whole reply."
             ),
@@ -237,7 +237,7 @@ class ConversationViewSet(_AgentChild, ScopedViewSet):
     def messages(self, request, agent_pk=None, pk=None):
         agent = self.agent()
         conversation = self.get_object()
-        data = s.MessageInput(data=request.data)
+        data = s.AgentMessageInput(data=request.data)
         data.is_valid(raise_exception=True)
         reply = replies.reply_to(
             agent=agent, conversation=conversation, content=data.validated_data["content"], user=request.user
@@ -249,23 +249,23 @@ class ConversationViewSet(_AgentChild, ScopedViewSet):
             return response
         return Response(reply.as_dict())
 
-    @extend_schema(tags=TAGS, request=s.HumanReplyInput, responses={201: s.MessageOutput})
+    @extend_schema(tags=TAGS, request=s.AgentHumanReplyInput, responses={201: s.AgentMessageOutput})
     @action(detail=True, methods=["post"])
     def reply(self, request, agent_pk=None, pk=None):
         self.agent()
         conversation = self.get_object()
-        data = s.HumanReplyInput(data=request.data)
+        data = s.AgentHumanReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
         content = data.validated_data["content"]
         message = services.human_reply(conversation=conversation, user=request.user, content=content)
-        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+        return Response(s.AgentMessageOutput(message).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(tags=TAGS, request=None, responses={200: s.ConversationOutput})
+    @extend_schema(tags=TAGS, request=None, responses={200: s.AgentConversationOutput})
     @action(detail=True, methods=["post"])
     def release(self, request, agent_pk=None, pk=None):
         self.agent()
         conversation = services.conversation_release(conversation=self.get_object())
-        return Response(s.ConversationOutput(conversation).data)
+        return Response(s.AgentConversationOutput(conversation).data)
 
 
 class CSVRenderer(JSONRenderer):
@@ -277,22 +277,33 @@ class AllConversationsViewSet(ScopedViewSet):
     """Every agent's conversations, with filters, and their CSV export."""
 
     model = Conversation
-    serializer_class = s.ConversationOutput
+    serializer_class = s.AgentConversationOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["channel", "flagged", "agent"]
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.conversations(queryset)
 
-    @extend_schema(tags=TAGS, responses={200: s.ConversationOutput(many=True)})
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.AgentConversationOutput(many=True)},
+        operation_id="ai_agents_all_conversations_list",
+    )
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.ConversationOutput(page, many=True).data)
+        return self.get_paginated_response(s.AgentConversationOutput(page, many=True).data)
 
-    @extend_schema(tags=TAGS, responses={(200, "text/csv"): OpenApiTypes.STR})
-    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer, JSONRenderer], pagination_class=None)
+    @extend_schema(
+        tags=TAGS,
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], description="Or send `Accept: text/csv`.")],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer], pagination_class=None)
     def export(self, request):
-        """The filtered conversations' messages as CSV (one row per message)."""
+        """The filtered conversations' messages, one row per message: CSV with
+        `Accept: text/csv` or `?format=csv` (formula-like cells escaped), else JSON."""
+        if request.accepted_renderer.format != "csv":
+            return Response(conversations_rows(conversations=self.filter_queryset(self.get_queryset())))
         return conversations_csv_response(
             workspace=request.workspace, conversations=self.filter_queryset(self.get_queryset())
         )
