@@ -136,7 +136,7 @@ def images_generate(
             return ImageBatch(existing, meta.get("provider", ""), meta.get("model", ""), meta.get("batch_credits", 0))
 
     def work(handle) -> ImageBatch:
-        result = generate_images(prompt=prompt, size=size, count=count, language=language)
+        result = generate_images(prompt=prompt, size=size, count=count, language=language, workspace=workspace)
         handle.metadata.update({"provider": result.provider, "model": result.model, "images": count})
         assets = [
             storage.store(

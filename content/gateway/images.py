@@ -1,6 +1,8 @@
 """Image generation on the AI gateway's configuration: OpenAI's Images API
-(`POST /v1/images/generations` through the official SDK, `OPENAI_API_KEY` /
-`OPENAI_BASE_URL`, model `OPENAI_IMAGE_MODEL`) when a key is set, else the
+(`POST /v1/images/generations` through the official SDK on the outbound door's
+transport, `OPENAI_BASE_URL`, model `OPENAI_IMAGE_MODEL`) with the key the
+integrations vault gives (the workspace's own OpenAI key, else the platform's
+`OPENAI_API_KEY`) when there is one, else the
 offline card: a picture drawn here with the prompt's words (shaped and right
 to left for Arabic and Hebrew), marked `provider: "offline"`.
 
@@ -16,12 +18,14 @@ import io
 import logging
 from dataclasses import dataclass
 
+import httpx2
 import openai
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw
 
 from content.video.captions import caption_font, direction_of, wrap
+from nexusone import outbound
 from nexusone.errors import ProviderError, ProviderTimeout
 
 logger = logging.getLogger(__name__)
@@ -45,26 +49,44 @@ class ImagesResult:
     model: str
 
 
-def _client() -> openai.OpenAI:
+def _client(api_key: str) -> openai.OpenAI:
     return openai.OpenAI(
-        api_key=settings.OPENAI_API_KEY,
+        api_key=api_key,
         base_url=settings.OPENAI_BASE_URL or None,
         timeout=float(settings.OPENAI_TIMEOUT_SECONDS),
         max_retries=int(settings.OPENAI_MAX_RETRIES),
+        http_client=httpx2.Client(transport=outbound.sdk_transport(service="openai", lib="httpx2")),
     )
 
 
+def _openai_key(workspace) -> str | None:
+    from integrations.vault import credentials_for, platform_credentials
+
+    if workspace is None:
+        credentials = platform_credentials("openai")
+    else:
+        credentials = credentials_for(workspace=workspace, provider="openai")
+    return credentials.secret if credentials else None
+
+
 def generate_images(
-    *, prompt: str, size: str, count: int, language: str = "en", client: openai.OpenAI | None = None
+    *,
+    prompt: str,
+    size: str,
+    count: int,
+    language: str = "en",
+    workspace=None,
+    client: openai.OpenAI | None = None,
 ) -> ImagesResult:
-    if not settings.OPENAI_API_KEY and client is None:
+    api_key = None if client is not None else _openai_key(workspace)
+    if client is None and not api_key:
         return ImagesResult([offline_card(prompt, size, language, n) for n in range(count)], "offline", "offline-card")
     model = settings.OPENAI_IMAGE_MODEL
     options: dict = {"model": model, "prompt": prompt, "size": size, "n": count}
     if model.startswith("dall-e"):
         options["response_format"] = "b64_json"  # gpt-image models always answer in base64
     try:
-        answer = (client or _client()).images.generate(**options)
+        answer = (client or _client(api_key)).images.generate(**options)
     except openai.APITimeoutError as exc:
         raise ProviderTimeout(details={"provider": "openai", "reason": "timeout"}) from exc
     except openai.APIStatusError as exc:

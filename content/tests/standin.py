@@ -32,8 +32,11 @@ def main() -> None:
     options = parser.parse_args()
     base = f"http://127.0.0.1:{options.port}"
 
+    import os
+
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
     django.setup()
     from content.video.render import RenderRequest, render_video
 

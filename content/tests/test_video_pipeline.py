@@ -271,3 +271,29 @@ def test_voices_come_from_elevenlabs_and_are_cached(tenant, providers):
     assert first == second and providers.counts["voices"] == 1
     assert first["provider"] == "elevenlabs" and first["voices"][0]["name"] == "Adam"  # verified for Arabic first
     assert client.get("/api/v1/video-projects/voices?language=xx").status_code == 400
+
+
+def test_a_workspaces_own_keys_from_the_vault_serve_its_videos(
+    tenant, settings, result_mp4, django_capture_on_commit_callbacks
+):
+    """No platform keys: the workspace's own ElevenLabs and D-ID connections
+    (the integrations vault) carry the whole pipeline to a stored video."""
+    from integrations.tests.factories import make_connection
+
+    settings.ELEVENLABS_API_KEY = settings.DID_API_KEY = ""
+    settings.ELEVENLABS_BASE_URL, settings.DID_BASE_URL = ELEVENLABS, DID
+    settings.VIDEO_RETRY_BASE_SECONDS = 0
+    settings.SITE_URL = "https://app.example.com"
+    make_connection(tenant.workspace, "elevenlabs", api_key=ELEVENLABS_KEY, assets={})
+    make_connection(tenant.workspace, "did", api_key=DID_KEY, assets={})
+    doubles = Doubles(result_mp4=result_mp4)
+    with use_transport(doubles.transport()):
+        project = _create(tenant)
+        assert _run(project) == "talk_started"
+        for _ in range(2):  # the double answers "started" first, then "done"
+            with django_capture_on_commit_callbacks(execute=True):
+                assert _webhook(_reload(project)).status_code == 200
+    project = _reload(project)
+    assert (project.status, project.provider) == ("completed", "d-id")
+    assert doubles.calls("POST", r"/v1/text-to-speech/")[0].headers["xi-api-key"] == ELEVENLABS_KEY
+    assert doubles.calls("POST", r"/talks$")[0].headers["authorization"] == f"Basic {DID_KEY}"

@@ -137,6 +137,9 @@ class Doubles:
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         url = str(request.url)
+        key_check = self._key_check(request)
+        if key_check is not None:
+            return key_check
         if url.startswith(ELEVENLABS):
             return self._elevenlabs(request)
         if url.startswith(DID):
@@ -145,6 +148,19 @@ class Doubles:
             assert "authorization" not in request.headers  # a presigned S3 link takes no other credentials
             return httpx.Response(200, content=self.result_mp4, headers={"content-type": "video/mp4"})
         raise AssertionError(f"unexpected request {request.method} {url}")
+
+    def _key_check(self, request: httpx.Request) -> httpx.Response | None:
+        """The cheap calls the integrations vault makes to verify a workspace's key
+        (ElevenLabs `GET /v1/voices`, D-ID `GET /credits`), so a stand-in built on
+        these doubles accepts the keys a workspace saves."""
+        from integrations.tests.doubles import did_credits, elevenlabs_voices
+
+        url, path = str(request.url), request.url.path
+        if request.method == "GET" and url.startswith(ELEVENLABS) and path == "/v1/voices":
+            return elevenlabs_voices({ELEVENLABS_KEY})(request)
+        if request.method == "GET" and url.startswith(DID) and path == "/credits":
+            return did_credits({DID_KEY})(request)
+        return None
 
     # --- ElevenLabs ---------------------------------------------------------------------------
 

@@ -125,8 +125,12 @@ def test_offline_images_are_cards_in_the_public_bucket_5_credits_each(world):
     assert bad.status_code == 400 and "size" in bad.json()["error"]["details"]
 
 
-def test_images_through_openais_images_api(world, settings, monkeypatch):
-    settings.OPENAI_API_KEY, settings.OPENAI_IMAGE_MODEL = "sk-test", "gpt-image-1"
+def test_images_through_openais_images_api_with_the_workspaces_own_key(world, settings, monkeypatch):
+    from integrations.tests.factories import make_connection
+
+    settings.OPENAI_API_KEY, settings.OPENAI_IMAGE_MODEL = "sk-platform-key", "gpt-image-1"
+    make_connection(world["A"].workspace, "openai", api_key="sk-own-key-of-a-0001")
+    keys_used = []
     picture = io.BytesIO()
     Image.new("RGB", (1024, 1024), (9, 99, 199)).save(picture, "PNG")
     seen = []
@@ -159,7 +163,7 @@ def test_images_through_openais_images_api(world, settings, monkeypatch):
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
     )
-    monkeypatch.setattr("content.gateway.images._client", lambda: client)
+    monkeypatch.setattr("content.gateway.images._client", lambda api_key: keys_used.append(api_key) or client)
     response = (
         world["A"]
         .client()
@@ -169,6 +173,7 @@ def test_images_through_openais_images_api(world, settings, monkeypatch):
     body = response.json()
     assert body["provider"] == "openai" and body["model"] == "gpt-image-1"
     assert seen == [{"model": "gpt-image-1", "prompt": "A red bicycle", "size": "1024x1024", "n": 1}]
+    assert keys_used == ["sk-own-key-of-a-0001"]  # the vault's answer: A's own key, not the platform's
     with Image.open(io.BytesIO(_fetch(body["images"][0]["url"]))) as stored:
         assert stored.getpixel((5, 5)) == (9, 99, 199)
 

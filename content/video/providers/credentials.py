@@ -1,21 +1,21 @@
-"""Which keys a workspace's videos use.
-
-Interim until the integrations vault (`integrations/`) lands: the platform
-keys from settings. Then: the workspace's own ElevenLabs / D-ID key from the
-vault, else these. No key → the offline renderer.
+"""Which keys a workspace's videos use: the integrations vault's answer for
+ElevenLabs and D-ID (the workspace's own connected key, else the platform's
+`ELEVENLABS_API_KEY` / `DID_API_KEY`). No D-ID key anywhere → the offline renderer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
+from integrations.vault import credentials_for
 
 
 @dataclass(frozen=True)
 class VideoKeys:
     elevenlabs: str | None
     did: str | None
+    elevenlabs_source: str = ""
+    did_source: str = ""
 
     @property
     def offline(self) -> bool:
@@ -23,4 +23,11 @@ class VideoKeys:
 
 
 def video_keys(*, workspace) -> VideoKeys:
-    return VideoKeys(elevenlabs=settings.ELEVENLABS_API_KEY or None, did=settings.DID_API_KEY or None)
+    voice = credentials_for(workspace=workspace, provider="elevenlabs")
+    talk = credentials_for(workspace=workspace, provider="did")
+    return VideoKeys(
+        elevenlabs=voice.secret if voice else None,
+        did=talk.secret if talk else None,
+        elevenlabs_source=voice.source if voice else "",
+        did_source=talk.source if talk else "",
+    )
