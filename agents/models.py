@@ -39,7 +39,7 @@ class Tone(models.TextChoices):
     PROFESSIONAL = "professional", _("Professional")
     FRIENDLY = "friendly", _("Friendly")
     CASUAL = "casual", _("Casual")
-    FORMAL = "formal", _("Formal")
+    FORMAL = "formal", _("Formal and polite")
 
 
 class Agent(WorkspaceOwned):

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=120, verbose_name='name')),
                 ('instructions', models.TextField(blank=True, max_length=8000, verbose_name='instructions')),
                 ('language', models.CharField(choices=[('en', 'English'), ('es', 'Spanish'), ('pt', 'Portuguese'), ('ar', 'Arabic'), ('he', 'Hebrew')], default='en', max_length=8, verbose_name='language')),
-                ('tone', models.CharField(choices=[('professional', 'Professional'), ('friendly', 'Friendly'), ('casual', 'Casual'), ('formal', 'Formal')], default='friendly', max_length=20, verbose_name='tone')),
+                ('tone', models.CharField(choices=[('professional', 'Professional'), ('friendly', 'Friendly'), ('casual', 'Casual'), ('formal', 'Formal and polite')], default='friendly', max_length=20, verbose_name='tone')),
                 ('greeting', models.CharField(blank=True, max_length=500, verbose_name='greeting')),
                 ('handoff_keywords', models.JSONField(blank=True, default=list, verbose_name='handoff keywords')),
                 ('daily_credit_cap', models.PositiveIntegerField(blank=True, null=True, verbose_name='daily credit cap')),
