@@ -174,12 +174,20 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word
 
 
+def _matches(word: str, stems: set[str], tokens: set[str]) -> bool:
+    """The word, its 5-letter stem, or a longer token starting with it (park → parking)."""
+    if _stem(word) in stems:
+        return True
+    return len(word) >= 4 and any(token.startswith(word) for token in tokens)
+
+
 def score_text(words: list[str], text: str) -> float:
     """Share of the question's words found in `text` (prefix-stemmed)."""
     if not words:
         return 0.0
-    present = {_stem(w) for w in _WORD.findall(fold(text))}
-    return sum(1 for word in words if _stem(word) in present) / len(words)
+    tokens = set(_WORD.findall(fold(text)))
+    stems = {_stem(token) for token in tokens}
+    return sum(1 for word in words if _matches(word, stems, tokens)) / len(words)
 
 
 def _search_python(agent: Agent, words: list[str], limit: int) -> list[Hit]:

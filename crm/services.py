@@ -411,6 +411,7 @@ def contact_upsert_from_form(
     submission_key: str,
     source: str = "form",
     page: Mapping[str, Any] | None = None,
+    charged: bool = True,
 ) -> Contact:
     """Capture a lead from a published landing page's form.
 
@@ -424,6 +425,8 @@ def contact_upsert_from_form(
       a NEW contact is charged best-effort — the `crm` price when the
       balance allows; when it does not, the contact is still saved and the
       activity's payload records `"uncharged": true`. Updates are free.
+      `charged=False` (agent captures: SPEC's "contacts that arrive by
+      themselves are free") never charges.
     - Raises ValidationFailed only when neither a valid e-mail nor a valid
       phone was given (there is nothing to follow up on)."""
     _require_scope(workspace)
@@ -447,7 +450,7 @@ def contact_upsert_from_form(
     for _attempt in range(3):
         contact = _find_contact(email=cleaned.get("email", ""), phone=cleaned.get("phone", ""))
         charge_id = None
-        if contact is None:
+        if contact is None and charged:
             charge_id = _charge_lead_best_effort(workspace=workspace, submission_key=submission_key)
             payload["uncharged"] = charge_id is None
         try:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+# WhatsApp's fixtures (fast settings, on-commit hooks) for the agents-on-WhatsApp tests.
+from whatsapp.tests.conftest import _whatsapp_settings, run_commit_hooks  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def billing_catalogue(db):

@@ -48,10 +48,15 @@ def make_conversation(workspace, agent: Agent | None = None, **fields) -> Conver
     return conversation
 
 
+def _first_agent(workspace) -> Agent:
+    # Nested routes (/ai-agents/{agent_pk}/conversations/{pk}/) need rows of the same agent.
+    return Agent.unscoped.filter(workspace=workspace).order_by("id").first() or make_agent(workspace)
+
+
 TENANT_FACTORIES = {
     Agent: make_agent,
-    Knowledge: make_knowledge,
-    Conversation: make_conversation,
-    Chunk: lambda ws: Chunk.unscoped.filter(knowledge=make_knowledge(ws)).first(),
-    Message: lambda ws: Message.unscoped.filter(conversation=make_conversation(ws)).first(),
+    Knowledge: lambda ws: make_knowledge(ws, _first_agent(ws)),
+    Conversation: lambda ws: make_conversation(ws, _first_agent(ws)),
+    Chunk: lambda ws: Chunk.unscoped.filter(knowledge=make_knowledge(ws, _first_agent(ws))).first(),
+    Message: lambda ws: Message.unscoped.filter(conversation=make_conversation(ws, _first_agent(ws))).first(),
 }
