@@ -40,6 +40,13 @@ def module_labels() -> dict[str, str]:
     return {cost.module: cost.label for cost in ModuleCost.objects.all()}
 
 
+def module_cost(module: str) -> int | None:
+    """Credits one unit of `module` costs now; None when it is not charged (unknown or inactive)."""
+    if not ModuleCost.objects.exists():
+        plans_ensure_defaults()
+    return ModuleCost.objects.filter(module=module, is_active=True).values_list("credits", flat=True).first()
+
+
 def plan_requests_per_minute(*, workspace) -> int:
     """The workspace plan's API rate, cached per workspace (invalidated when
     the plan changes; the TTL bounds staleness if an invalidation is lost)."""

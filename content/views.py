@@ -40,6 +40,7 @@ from content.models import Generation, LandingPage
 from content.public_views import hero_image_response, render_landing_page
 from nexusone.errors import ApplicationError, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
+from nexusone.refusals import refusal_message
 
 LOCK_SECONDS = 300
 
@@ -78,13 +79,8 @@ def _redirect(request, url: str) -> HttpResponse:
 
 
 def _error_message(exc: ApplicationError) -> str:
-    needed = exc.details.get("needed") if isinstance(exc.details, dict) else None
-    if exc.code == "insufficient_credits" and needed is not None:
-        return _("Not enough credits: this needs %(needed)s and %(available)s are left.") % {
-            "needed": needed,
-            "available": exc.details.get("available"),
-        }
-    return str(exc.message)
+    """The localized refusal with its numbers and a link to billing (nexusone.refusals)."""
+    return refusal_message(exc)
 
 
 # --- generator and history -----------------------------------------------------------------
@@ -245,7 +241,9 @@ class IdeasView(WorkspacePageMixin, TemplateView):
             else:
                 return _redirect(request, reverse("content_idea_batch", kwargs={"slug": slug, "pk": batch.pk}))
         if request.htmx:
-            return TemplateResponse(request, "content/_ideas_form.html", {"form": form, "error": error})
+            return TemplateResponse(
+                request, "content/_ideas_form.html", {"form": form, "error": error, "workspace": self.workspace}
+            )
         return self.render_to_response(self.get_context_data(form=form, error=error), status=400)
 
 
@@ -300,7 +298,9 @@ class PagesView(WorkspacePageMixin, TemplateView):
                 messages.success(request, _("Your page is ready. Review it, then publish."))
                 return _redirect(request, reverse("content_page_builder", kwargs={"slug": slug, "pk": page.pk}))
         if request.htmx:
-            return TemplateResponse(request, "content/_page_create_form.html", {"form": form, "error": error})
+            return TemplateResponse(
+                request, "content/_page_create_form.html", {"form": form, "error": error, "workspace": self.workspace}
+            )
         return self.render_to_response(self.get_context_data(form=form, error=error), status=400)
 
 

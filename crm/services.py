@@ -778,8 +778,31 @@ def _fail(contact_import: ContactImport, *, code: str, message: str) -> None:
     contact_import.save(update_fields=["status", "error_code", "error_message", "finished_at", "updated_at"])
 
 
+def _back_to_draft(contact_import: ContactImport, result, exc: InsufficientCredits) -> None:
+    """A refused charge on a page: the upload stays, the import is a draft again
+    with its count and the reason, so a retry after a top-up needs no new upload."""
+    if result.staged_key:
+        try:
+            default_storage.delete(result.staged_key)
+        except OSError:  # pragma: no cover - storage hiccup; the retry writes a new staged file
+            logger.warning("Could not delete %s of import %s.", result.staged_key, contact_import.pk)
+    contact_import.status, contact_import.started_at = ImportStatus.DRAFT, None
+    contact_import.total, contact_import.new_contacts = result.total, result.new_contacts
+    contact_import.staged_records, contact_import.staged_key = 0, ""
+    contact_import.error_code, contact_import.error_message = exc.code, str(exc.message)[:500]
+    contact_import.save(
+        update_fields=["status", "started_at", "total", "new_contacts", "staged_records", "staged_key",
+                       "error_code", "error_message", "updated_at"]
+    )  # fmt: skip
+
+
 def import_start(
-    *, contact_import: ContactImport, mapping: Mapping[str, str] | None = None, user=None, request=None
+    *,
+    contact_import: ContactImport,
+    mapping: Mapping[str, str] | None = None,
+    user=None,
+    request=None,
+    keep_on_refusal: bool = False,
 ) -> ContactImport:
     """Validate the mapping, run the first pass, charge, and queue the second.
 
@@ -788,7 +811,9 @@ def import_start(
     will create. That count is charged once — `crm` cost × new contacts —
     through the charge door, reserved now and committed when the import has
     run. Not enough credits → `InsufficientCredits` (402, needed/available),
-    the import is marked failed and nothing is imported. A file that is
+    the import is marked failed and nothing is imported — or, with
+    `keep_on_refusal` (the pages), it stays a draft with its upload, its
+    count and the reason, to be started again after a top-up. A file that is
     unusable as a whole → ValidationFailed (`invalid_file`). Starting an
     import that is not a draft → Conflict."""
     workspace = contact_import.workspace
@@ -837,6 +862,9 @@ def import_start(
                 hold_seconds=IMPORT_HOLD_SECONDS,
             )
         except InsufficientCredits as exc:
+            if keep_on_refusal:
+                _back_to_draft(contact_import, result, exc)
+                raise
             _fail(contact_import, code=exc.code, message=exc.message)
             contact_import.save(update_fields=["total", "new_contacts", "staged_records", "staged_key"])
             raise

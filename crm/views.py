@@ -32,16 +32,14 @@ from crm.forms import (
 from crm.models import Contact, ContactImport, CustomFieldDefinition, ImportStatus, Segment, Stage
 from nexusone.errors import ApplicationError, InsufficientCredits, NotFound, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
+from nexusone.refusals import refusal_message
 
 PAGE_SIZE = 25
 
 
 def _error_message(exc: ApplicationError) -> str:
-    if isinstance(exc, InsufficientCredits):
-        return _("Not enough credits: this needs %(needed)d and the workspace has %(available)d.") % {
-            "needed": exc.needed,
-            "available": exc.available,
-        }
+    if isinstance(exc, InsufficientCredits) or exc.code in ("quota_exceeded", "plan_required"):
+        return refusal_message(exc)
     if isinstance(exc, ValidationFailed) and exc.details:
         parts = []
         for field, problems in exc.details.items():
@@ -345,7 +343,11 @@ class ImportMappingView(CrmPage):
         if form.is_valid():
             try:
                 services.import_start(
-                    contact_import=contact_import, mapping=form.mapping(), user=request.user, request=request
+                    contact_import=contact_import,
+                    mapping=form.mapping(),
+                    user=request.user,
+                    request=request,
+                    keep_on_refusal=True,
                 )
             except ApplicationError as exc:
                 contact_import.refresh_from_db()

@@ -10,4 +10,7 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from integrations import audit_labels  # noqa: F401  (human labels of the audit actions)
+        from integrations import (
+            audit_labels,  # noqa: F401  (human labels of the audit actions)
+            oauth,  # noqa: F401  (plugs the OAuth providers' check/refresh/revoke in)
+        )

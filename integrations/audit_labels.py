@@ -10,5 +10,7 @@ register_action_labels(
         "integrations.connection.settings_changed": _("Integration settings changed"),
         "integrations.connection.disconnected": _("Integration disconnected"),
         "integrations.connection.status_changed": _("Integration status changed"),
+        "integrations.oauth.started": _("Integration connection started"),
+        "integrations.oauth.failed": _("Integration connection failed"),
     }
 )

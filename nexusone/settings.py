@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "nexusone.context_processors.platform",
                 "notifications.context_processors.bell",
+                "integrations.context_processors.attention",
             ],
         },
     },
@@ -532,7 +533,31 @@ WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", defau
 WHATSAPP_SENDING_STALE_SECONDS = env.int("WHATSAPP_SENDING_STALE_SECONDS", default=600)
 WHATSAPP_CHARGE_SETTLE_HOURS = env.float("WHATSAPP_CHARGE_SETTLE_HOURS", default=24.0)
 WHATSAPP_MAX_RECIPIENTS = env.int("WHATSAPP_MAX_RECIPIENTS", default=100_000)
-META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com/v21.0")
+META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
+# Integrations (integrations/oauth.py): the platform's OAuth apps. A provider without its app
+# credentials shows "not configured". Every provider comes back to SITE_URL/integrations/callback/<provider>/.
+META_APP_ID = env("META_APP_ID", default="")
+META_APP_SECRET = env("META_APP_SECRET", default="")
+# Facebook's Login dialog for the Graph version in use (…/v21.0 → https://www.facebook.com/v21.0/dialog/oauth).
+META_OAUTH_DIALOG_URL = env(
+    "META_OAUTH_DIALOG_URL",
+    default="https://www.facebook.com/" + META_GRAPH_URL.rsplit("/", 1)[-1] + "/dialog/oauth",
+)
+META_OAUTH_SCOPES = env(
+    "META_OAUTH_SCOPES",
+    default="ads_management,ads_read,business_management,pages_show_list,pages_read_engagement,instagram_basic",
+)
+SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", default="")
+SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", default="")
+SHOPIFY_SCOPES = env(
+    "SHOPIFY_SCOPES", default="read_products,write_products,read_orders,read_inventory,write_inventory"
+)
+# Where a shop's admin lives; `{shop}` is the validated *.myshopify.com name (a local stand-in: http://127.0.0.1:9000/{shop}).
+SHOPIFY_URL_TEMPLATE = env("SHOPIFY_URL_TEMPLATE", default="https://{shop}")
+TIKTOK_BUSINESS_APP_ID = env("TIKTOK_BUSINESS_APP_ID", default="")
+TIKTOK_BUSINESS_SECRET = env("TIKTOK_BUSINESS_SECRET", default="")
+TIKTOK_BUSINESS_AUTH_URL = env("TIKTOK_BUSINESS_AUTH_URL", default="https://business-api.tiktok.com/portal/auth")
+TIKTOK_BUSINESS_API_URL = env("TIKTOK_BUSINESS_API_URL", default="https://business-api.tiktok.com/open_api/v1.3")
 DID_API_KEY = env("DID_API_KEY", default="")
 DID_BASE_URL = env("DID_BASE_URL", default="https://api.d-id.com")
 ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from billing.webhooks import stripe_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
+from integrations.views import oauth_callback
 from nexusone import health, pages
 from nexusone.api.exceptions import api_not_found
 from sms.webhooks import twilio_inbound, twilio_status
@@ -37,6 +38,8 @@ urlpatterns = [
     path("webhooks/email/<slug:provider>/tracking/", tracking_webhook, name="email-tracking-webhook"),
     path("webhooks/twilio/", twilio_inbound, name="twilio-inbound-webhook"),  # public: signed by Twilio
     path("webhooks/twilio/status/", twilio_status, name="twilio-status-webhook"),  # public: signed by Twilio
+    # OAuth redirect URI (no language prefix): signed-in users only, the state decides the rest (integrations/oauth.py)
+    path("integrations/callback/<slug:provider>/", oauth_callback, name="integrations-callback"),
     path("e/", include("emails.public_urls")),  # public: open pixel, tracked links, unsubscribe (signed tokens)
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
     path("a/", include("agents.public_urls")),  # public chat widget (reviewed: agents/public_views.py)
@@ -58,6 +61,7 @@ urlpatterns += i18n_patterns(
     path("w/<slug:slug>/crm/", include("crm.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
+    path("", include("integrations.urls")),
     prefix_default_language=True,
 )
 

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from nexusone.errors import ApplicationError
 from nexusone.pages import WorkspacePageMixin
+from nexusone.refusals import refusal_message
 from whatsapp import credits, crm_bridge, selectors
 from whatsapp.forms import AccountForm, BotRuleForm, BroadcastForm, OptOutForm, ReplyForm
 from whatsapp.models import BotRule, Broadcast, Conversation, Message, OptOut, WhatsAppAccount
@@ -27,8 +28,8 @@ from whatsapp.services.conversations import window_open
 
 def _error_message(exc: ApplicationError) -> str:
     details = exc.details or {}
-    if exc.code == "insufficient_credits":
-        return _("Not enough credits: %(needed)s needed, %(available)s available.") % details
+    if exc.code in ("insufficient_credits", "quota_exceeded", "plan_required"):
+        return refusal_message(exc)
     for value in details.values():
         if isinstance(value, list) and value and isinstance(value[0], str):
             return value[0]

@@ -175,7 +175,9 @@ def test_import_wizard_explains_bad_files_and_short_credits(world):
     file.name = "one.csv"
     mapping_url = client.post(base(world) + "imports/", {"file": file})["Location"]
     response = client.post(mapping_url, {"col_0": "email"}, follow=True)
-    assert "Not enough credits" in response.content.decode()
+    html = response.content.decode()
+    assert "Not enough credits: this needs 5 and 0 are available." in html
+    assert f'href="/en/w/{workspace.slug}/billing/#buy-credits"' in html
     assert not Contact.unscoped.filter(workspace=workspace).exists()
 
 
@@ -208,3 +210,29 @@ def test_custom_fields_page_is_admin_only_for_changes(world):
 def test_sidebar_links_to_the_crm(world):
     html = signed_in(world["A"].users["viewer"]).get(f"/en/w/{world['A'].workspace.slug}/").content.decode()
     assert f'href="{base(world)}"' in html
+
+
+def test_a_refused_import_shows_its_cost_and_runs_after_a_top_up_without_a_new_upload(
+    world, django_capture_on_commit_callbacks
+):
+    workspace = world["A"].workspace
+    set_credits(workspace, 7)
+    make_contact(workspace, email="known@example.com")
+    client = signed_in(world["A"].users["member"])
+    file = io.BytesIO(b"email\nknown@example.com\nn1@example.com\nn2@example.com\nn3@example.com\n")
+    file.name = "four.csv"
+    mapping_url = client.post(base(world) + "imports/", {"file": file})["Location"]
+    before = client.get(mapping_url).content.decode()
+    assert "Each new contact:" in before
+    assert '<span class="credit-cost" data-cost="5">5 credits each · 7 available' in before
+    response = client.post(mapping_url, {"col_0": "email"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Not enough credits: this needs 15 and 7 are available." in html
+    assert "3 new contacts:" in html and "3 × 5 = 15 credits" in html and "Try again" in html
+    contact_import = ContactImport.unscoped.get(workspace=workspace)
+    assert contact_import.status == "draft" and contact_import.new_contacts == 3 and not contact_import.staged_key
+    set_credits(workspace, 20)  # a top-up
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(mapping_url, {"col_0": "email"})
+    assert response.status_code == 302
+    assert Contact.unscoped.filter(workspace=workspace).count() == 4 and balance(workspace) == 5

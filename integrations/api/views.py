@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from integrations import selectors, services
+from integrations import oauth, selectors, services
 from integrations.api import serializers as s
 from integrations.registry import PROVIDERS
 from nexusone.api.viewsets import ScopedAPIView
@@ -121,3 +121,32 @@ class IntegrationAssetsView(ScopedAPIView):
                 }
             ).data
         )
+
+
+class IntegrationConnectView(ScopedAPIView):
+    permissions = {"post": "integrations.oauth.connect"}
+    url_constants = {"provider": "meta"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("provider", str, OpenApiParameter.PATH, enum=["meta", "shopify", "tiktok"])],
+        request=s.IntegrationConnectInput,
+        responses={
+            200: s.IntegrationAuthorizeOutput,
+            400: OpenApiResponse(description="provider_not_configured, invalid_shop"),
+        },
+        tags=["integrations"],
+    )
+    def post(self, request, provider: str):
+        """Start an OAuth connection: send the browser to `authorize_url`; it
+        comes back to `/integrations/callback/{provider}/` within 10 minutes.
+        Shopify needs the `shop` (`my-store` or `my-store.myshopify.com`)."""
+        data = s.IntegrationConnectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        url = oauth.connect_start(
+            workspace=request.workspace,
+            user=request.user,
+            provider=provider,
+            shop=data.validated_data.get("shop", ""),
+            request=request,
+        )
+        return Response({"authorize_url": url})

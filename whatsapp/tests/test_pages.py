@@ -121,7 +121,9 @@ def test_composer_reports_missing_credits(world):
          "action": "send"},
     )  # fmt: skip
     assert response.status_code == 200
-    assert "Not enough credits: 150 needed" in response.content.decode()
+    html = response.content.decode()
+    assert "Not enough credits: this needs 150 and" in html
+    assert f'href="/en/w/{tenant.workspace.slug}/billing/#buy-credits"' in html  # a way out, not a dead end
     assert not Broadcast.unscoped.exists()
 
 
