@@ -68,9 +68,11 @@ def test_origins_outside_the_list_are_refused(agent):
     assert post(agent, {"content": "hi"}, origin="https://evil.example").status_code == 403
     assert post(agent, {"content": "hi"}, origin="").status_code == 403
     assert post(agent, {"content": "hi"}, origin="http://testserver").status_code == 200  # magic pages: our own site
-    preflight = Client().options(f"/a/{agent.public_key}/messages", HTTP_ORIGIN=SITE)
+    asks = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type"}
+    preflight = Client().options(f"/a/{agent.public_key}/messages", HTTP_ORIGIN=SITE, **asks)
     assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == SITE
-    evil = Client().options(f"/a/{agent.public_key}/messages", HTTP_ORIGIN="https://evil.example")
+    assert "content-type" in preflight["Access-Control-Allow-Headers"].lower()
+    evil = Client().options(f"/a/{agent.public_key}/messages", HTTP_ORIGIN="https://evil.example", **asks)
     assert evil.status_code == 403 and "Access-Control-Allow-Origin" not in evil
 
 
