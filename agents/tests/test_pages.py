@@ -39,7 +39,7 @@ def test_an_agent_from_a_pasted_portuguese_faq_answers_in_the_playground(world):
     client.post(base, form)  # a double click: the same request token, no second agent or charge
     assert Agent.unscoped.filter(workspace=a.workspace).count() == 1 and balance(a.workspace) == 80
     builder = client.get(f"{base}{agent.pk}/").content.decode()
-    assert "FAQ" in builder and 'dir="rtl"' not in builder
+    assert "Perguntas frequentes" in builder and 'dir="rtl"' not in builder
     playground = f"{base}{agent.pk}/playground/"
     answered = client.post(playground, {"action": "ask", "content": "Quanto custa a entrega?"})
     assert answered.status_code == 302
