@@ -58,9 +58,13 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from nexusone.localcache import clear_all
+
     cache.clear()
+    clear_all()
     yield
     cache.clear()
+    clear_all()
 
 
 @dataclass

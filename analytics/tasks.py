@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
 from django.utils import timezone
 
 from analytics import rollups
 from analytics.models import RollupCursor
+from nexusone.jobs import shared_task
 
 
 @shared_task(name="analytics.tasks.analytics_rollups_tick")

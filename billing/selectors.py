@@ -1,20 +1,17 @@
 """Billing reads: plans, a workspace's account and ledger, rate limits.
 
 `plan_requests_per_minute` runs on every API request (the plan throttle), so
-it is cached and never writes. The other account reads open a missing
-account lazily (`billing_account_ensure`) so every workspace has one.
+it is cached in process (no network round trip) and never writes. The other
+account reads open a missing account lazily (`billing_account_ensure`) so every workspace has one.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from billing.models import BillingAccount, CreditPack, LedgerEntry, ModuleCost, Plan
-from billing.services import RATE_LIMIT_CACHE_KEY, billing_account_ensure, plans_ensure_defaults
-
-RATE_LIMIT_CACHE_SECONDS = 300
+from billing.services import RATE_LIMITS, billing_account_ensure, plans_ensure_defaults
 
 
 def payments_configured() -> bool:
@@ -48,10 +45,10 @@ def module_cost(module: str) -> int | None:
 
 
 def plan_requests_per_minute(*, workspace) -> int:
-    """The workspace plan's API rate, cached per workspace (invalidated when
-    the plan changes; the TTL bounds staleness if an invalidation is lost)."""
-    key = RATE_LIMIT_CACHE_KEY.format(workspace_id=workspace.pk)
-    limit = cache.get(key)
+    """The workspace plan's API rate, cached in this process for
+    `RATE_LIMITS.ttl` seconds (a plan change drops it at once in the process
+    that made it; other processes follow within the TTL)."""
+    limit = RATE_LIMITS.get(workspace.pk)
     if limit is None:
         limit = (
             BillingAccount.unscoped.filter(workspace_id=workspace.pk)
@@ -61,7 +58,7 @@ def plan_requests_per_minute(*, workspace) -> int:
         if limit is None:  # no account yet: it will open on the default plan
             limit = Plan.objects.filter(is_default=True).values_list("api_requests_per_minute", flat=True).first()
         limit = limit or settings.API_DEFAULT_REQUESTS_PER_MINUTE
-        cache.set(key, limit, RATE_LIMIT_CACHE_SECONDS)
+        RATE_LIMITS.set(workspace.pk, limit)
     return limit
 
 

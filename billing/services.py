@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,9 +33,12 @@ from billing import defaults
 from billing.models import BillingAccount, CreditPack, LedgerEntry, ModuleCost, Plan
 from nexusone.audit import audit_record
 from nexusone.errors import ValidationFailed
+from nexusone.localcache import LocalTTLCache
 from notifications import hooks as notification_hooks
 
-RATE_LIMIT_CACHE_KEY = "billing:rpm:{workspace_id}"
+# Each plan's API rate per workspace, read by the throttle on every request: kept in
+# process (no round trip), dropped here on a plan change, at most this stale elsewhere.
+RATE_LIMITS = LocalTTLCache(ttl=10)
 
 
 def add_months(moment: datetime, months: int = 1) -> datetime:
@@ -180,7 +182,7 @@ def _start_period(
 
 
 def _forget_rate_limit(workspace_id: int) -> None:
-    transaction.on_commit(lambda: cache.delete(RATE_LIMIT_CACHE_KEY.format(workspace_id=workspace_id)))
+    transaction.on_commit(lambda: RATE_LIMITS.delete(workspace_id))
 
 
 def _save(account: BillingAccount, *fields: str) -> None:

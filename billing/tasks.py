@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from billing import charging, services, webhooks
 from nexusone.errors import ProviderError
+from nexusone.jobs import shared_task
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)

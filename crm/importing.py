@@ -433,6 +433,10 @@ class _Shadow:
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, int] = {}
         self._next = 0
+        # Temporary tables are never auto-analyzed: without statistics each chunk's
+        # lookup planned a scan of the whole table (quadratic over the file).
+        self.table_rows = 0
+        self.analyzed_rows = 0
 
     def new_key(self) -> int:
         self._next -= 1
@@ -514,6 +518,14 @@ class _Shadow:
         self._write([(key, email, phone) for key, (email, phone) in self.ident.items()], [])
         self.ident, self.by_email, self.by_phone = {}, {}, {}
 
+    def _analyze_if_grown(self) -> None:
+        """ANALYZE the table after the spill and after each doubling: a
+        logarithmic number of times, so its lookups stay index lookups."""
+        if self.table_rows >= 2 * self.analyzed_rows and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.table}")
+            self.analyzed_rows = max(self.table_rows, 1)
+
     def _write(self, inserts: list[tuple], upserts: list[tuple]) -> None:
         with connection.cursor() as cursor:
             if inserts:
@@ -524,12 +536,15 @@ class _Shadow:
                 else:
                     sql = f"INSERT INTO {self.table} (cid, email, phone) VALUES (%s, %s, %s)"  # noqa: S608
                     cursor.executemany(sql, inserts)
+                self.table_rows += len(inserts)
             if upserts:
                 sql = (
                     f"INSERT INTO {self.table} (cid, email, phone) VALUES (%s, %s, %s) "  # noqa: S608
                     "ON CONFLICT (cid) DO UPDATE SET email = excluded.email, phone = excluded.phone"
                 )
                 cursor.executemany(sql, upserts)
+                self.table_rows += len(upserts)  # an upper bound: enough to decide when to re-analyze
+        self._analyze_if_grown()
 
 
 # --- pass 1 -----------------------------------------------------------------------------------------

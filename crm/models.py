@@ -33,7 +33,7 @@ class Stage(models.TextChoices):
 
 class Contact(WorkspaceOwned):
     # The base's single-column indexes on workspace and created_at are replaced
-    # by one (workspace, created_at) index: it serves the default list order
+    # by one (workspace, created_at, id) index: it serves the default list order
     # and every workspace filter, and each imported row maintains one index
     # fewer (see docs/PERFORMANCE.md).
     workspace = models.ForeignKey(
@@ -78,8 +78,10 @@ class Contact(WorkspaceOwned):
         ]
         # Sorting by score and activity windows (segments) use these; a stage
         # index would not be selective enough to pay for its cost on every insert.
+        # Search has a trigram index on an expression (migration 0003, PostgreSQL only).
         indexes = [
-            models.Index(fields=["workspace", "created_at"], name="crm_contact_ws_created"),
+            # the default list order and its keyset pages (nexusone.api.keyset)
+            models.Index(fields=["workspace", "created_at", "id"], name="crm_contact_ws_created_id"),
             models.Index(fields=["workspace", "engagement_score"], name="crm_contact_ws_score"),
             models.Index(fields=["workspace", "last_activity_at"], name="crm_contact_ws_last_activity"),
         ]

@@ -4,12 +4,13 @@ refuse to run without it) and returns only that workspace's rows."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,14 +39,52 @@ def tag_q(tag: str) -> Q:
     return Q(tags__icontains=json.dumps(tag))
 
 
+class SearchDocument(Func):
+    """LOWER(first_name || ' ' || last_name || ' ' || email || ' ' || phone || ' ' || company):
+    the expression the trigram index `crm_contact_search_trgm` is built on
+    (migration 0003, PostgreSQL). A term matches a contact when it is a
+    substring of it, which is what "in any of the fields" meant before."""
+
+    function = "LOWER"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(*(F(name) for name in SEARCH_FIELDS))
+
+
+SEARCH_DOCUMENT_SQL = "LOWER(first_name || ' ' || last_name || ' ' || email || ' ' || phone || ' ' || company)"
+TRIGRAM_MIN = 3  # shorter terms have no trigram: they match the start of a field instead
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def search_terms(text: str) -> list[str]:
+    """Up to five lower-cased terms; a phone number typed with spaces, dashes
+    or brackets is one term of its digits (phones are stored as +digits)."""
+    text = text.strip()[:200]
+    if _PHONE_LIKE.match(text) and sum(ch.isdigit() for ch in text) >= TRIGRAM_MIN:
+        return ["".join(ch for ch in text if ch.isdigit())]
+    return [term.lower() for term in text.split()[:5]]
+
+
 def search_q(text: str) -> Q:
+    """Contacts matching every term by name, e-mail, phone or company."""
     query = Q()
-    for term in text.split()[:5]:
-        term_q = Q()
-        for name in SEARCH_FIELDS:
-            term_q |= Q(**{f"{name}__icontains": term})
-        query &= term_q
+    for term in search_terms(text):
+        if len(term) >= TRIGRAM_MIN:
+            query &= Q(search_document__contains=term)
+        else:  # a prefix of a name, the e-mail, the company or the phone's digits
+            term_q = Q(email__startswith=term) | Q(phone__startswith=f"+{term}")
+            for name in ("first_name", "last_name", "company"):
+                term_q |= Q(**{f"{name}__istartswith": term})
+            query &= term_q
     return query
+
+
+def contact_search(queryset: QuerySet[Contact], text: str) -> QuerySet[Contact]:
+    if not text.strip():
+        return queryset
+    return queryset.alias(search_document=SearchDocument()).filter(search_q(text))
 
 
 def segment_filter_q(definition: Mapping[str, Any], *, now=None) -> Q:
@@ -121,7 +160,7 @@ def contact_list(
     applies the same filters through `crm.api.filters.ContactFilter`)."""
     queryset = Contact.objects.all()
     if search:
-        queryset = queryset.filter(search_q(search))
+        queryset = contact_search(queryset, search)
     if stage:
         queryset = queryset.filter(stage=stage)
     if tag:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import scoring, services
 from crm.models import Activity, Contact
+from nexusone.jobs import shared_task
 from nexusone.tasks import workspace_task
 
 IMPORT_MAX_RETRIES = 5

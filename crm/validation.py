@@ -15,7 +15,6 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -62,6 +61,8 @@ def normalize_phone(value: str | None, region: str | None) -> str:
         return ""
     if len(value) > 40:
         raise InvalidValue(_("Enter a valid phone number."))
+    import phonenumbers  # deferred: 0.13 s of a web worker's boot (docs/PERFORMANCE.md)
+
     try:
         number = phonenumbers.parse(value, (region or "").upper() or None)
     except phonenumbers.NumberParseException:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import dkim
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
@@ -79,6 +78,8 @@ class DkimSmtpBackend(SmtpBackend):
         from_email = sanitize_address(email_message.from_email, encoding)
         recipients = [sanitize_address(address, encoding) for address in email_message.recipients()]
         raw = email_message.message().as_bytes(linesep="\r\n")
+        import dkim  # deferred: it loads dnspython's resolver, 0.15 s of a web worker's boot
+
         signature = dkim.sign(
             raw,
             settings.DKIM_SELECTOR.encode(),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from medialib import services
+from nexusone.jobs import shared_task
 
 
 @shared_task(name="medialib.tasks.media_cleanup", acks_late=True)

@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import shared_task
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
@@ -57,6 +56,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
 
 from nexusone.errors import ApplicationError, Conflict
+from nexusone.jobs import shared_task
 from nexusone.tenancy import WorkspaceOwned
 
 HEADER = "Idempotency-Key"

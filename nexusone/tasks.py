@@ -13,8 +13,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
-
+from nexusone.jobs import shared_task
 from nexusone.tenancy import workspace_scope
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from nexusone.jobs import shared_task
 from nexusone.tasks import workspace_task
 
 logger = logging.getLogger(__name__)

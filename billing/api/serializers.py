@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from billing.models import LedgerEntry, Plan
 from billing.money import format_price
+from nexusone.api.fastoutput import FastListSerializer
 
 
 class PlanQuotasOutput(serializers.Serializer):
@@ -37,6 +38,7 @@ class PlanOutput(serializers.Serializer):
 class LedgerEntryOutput(serializers.ModelSerializer):
     class Meta:
         model = LedgerEntry
+        list_serializer_class = FastListSerializer  # every credits call renders a page of these
         fields = [
             "id",
             "kind",

@@ -16,7 +16,6 @@ from functools import cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from PIL import Image, ImageDraw
 
 from nexusone import storage
 
@@ -56,6 +55,8 @@ DEFAULT = PRESENTERS[0]
 
 @cache
 def presenter_png(slug: str) -> bytes:
+    from PIL import Image, ImageDraw  # deferred: a web worker boots without Pillow
+
     p = next(x for x in PRESENTERS if x.slug == slug)
     image = Image.new("RGB", (SIZE, SIZE), p.backdrop)
     draw = ImageDraw.Draw(image)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
 from content.video import pipeline
 from content.video.services import video_project_fail
+from nexusone.jobs import shared_task
 from nexusone.tasks import workspace_task
 from nexusone.tenancy import workspace_scope
 

@@ -6,6 +6,7 @@ import django_filters
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import BaseFilterBackend
 
 from crm import selectors
 from crm.models import Contact, Segment, Stage
@@ -49,3 +50,24 @@ class ContactFilter(django_filters.FilterSet):
 
     def filter_segment(self, queryset, name, value):
         return queryset.filter(selectors.segment_filter_q(value.definition)) if value is not None else queryset
+
+
+class ContactSearchFilter(BaseFilterBackend):
+    """`?search=`: every term in the name, e-mail, phone or company — through
+    the trigram index on PostgreSQL (`crm.selectors.contact_search`)."""
+
+    search_param = "search"
+
+    def filter_queryset(self, request, queryset, view):
+        return selectors.contact_search(queryset, request.query_params.get(self.search_param, ""))
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": "Terms matched in the name, e-mail, phone (digits) or company.",
+                "schema": {"type": "string"},
+            }
+        ]

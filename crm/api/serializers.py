@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.models import SYSTEM_ACTIVITY_TYPES, ActivityType, CustomFieldType, Stage
+from nexusone.api.fastoutput import FastListSerializer
 
 LANGUAGE_CHOICES = [("", "—"), *settings.LANGUAGES]
 USER_ACTIVITY_TYPES = [(value, label) for value, label in ActivityType.choices if value not in SYSTEM_ACTIVITY_TYPES]
@@ -61,6 +62,9 @@ class ContactOutput(serializers.Serializer):
     last_activity_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    class Meta:
+        list_serializer_class = FastListSerializer  # lists of up to 100 contacts: see nexusone.api.fastoutput
 
 
 class MergeInput(serializers.Serializer):

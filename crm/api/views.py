@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -17,8 +18,10 @@ from rest_framework.response import Response
 from accounts.models import Role
 from crm import exports, selectors, services
 from crm.api import serializers as s
-from crm.api.filters import ContactFilter
+from crm.api.filters import ContactFilter, ContactSearchFilter
 from crm.models import Activity, Contact, ContactImport, CustomFieldDefinition, Segment
+from nexusone.api.filters import DjangoFilterBackend
+from nexusone.api.keyset import KeysetPagination
 from nexusone.api.viewsets import ScopedViewSet
 from nexusone.idempotency import idempotent
 
@@ -46,6 +49,15 @@ class _DownloadMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+class ContactPagination(KeysetPagination):
+    """Contacts can number a million in one workspace: keyset pages over
+    `(workspace_id, created_at, id)` (or the chosen sort), a bounded count."""
+
+
+class ActivityPagination(KeysetPagination):
+    """A contact's timeline, newest first, over `(contact_id, occurred_at)`."""
+
+
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Validation error: `details` maps each field to messages."),
     404: OpenApiResponse(description="Not found (also for another workspace's ids)."),
@@ -65,7 +77,8 @@ class ContactViewSet(_DownloadMixin, ScopedViewSet):
     serializer_class = s.ContactOutput
     lookup_value_regex = r"[0-9]+"
     filterset_class = ContactFilter
-    search_fields = list(selectors.SEARCH_FIELDS)
+    filter_backends = [DjangoFilterBackend, ContactSearchFilter, OrderingFilter]
+    pagination_class = ContactPagination
     ordering_fields = list(selectors.ORDERING_FIELDS)
     ordering = ["-created_at", "-id"]
 
@@ -206,6 +219,7 @@ class ActivityViewSet(ScopedViewSet):
     serializer_class = s.ActivityOutput
     url_models = {"contact_pk": Contact}
     filter_backends: list = []
+    pagination_class = ActivityPagination
 
     def _contact(self) -> Contact:
         return selectors.contact_get(contact_id=self.kwargs["contact_pk"])

@@ -77,13 +77,17 @@ def _claimed_subject(token: str) -> str | None:
     return f"user:{subject}" if isinstance(subject, str | int) and str(subject) else None
 
 
-def _creator_role(api_key) -> str | None:
+def _creator_role_subquery():
+    """The key creator's current role in the key's workspace (None: no longer a
+    member), read in the same query as the key itself."""
+    from django.db.models import OuterRef, Subquery
+
     from accounts.models import Membership
 
-    return (
-        Membership.objects.filter(workspace_id=api_key.workspace_id, user_id=api_key.created_by_id)
-        .values_list("role", flat=True)
-        .first()
+    return Subquery(
+        Membership.objects.filter(workspace_id=OuterRef("workspace_id"), user_id=OuterRef("created_by_id")).values(
+            "role"
+        )[:1]
     )
 
 
@@ -107,7 +111,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         user = api_key.created_by
         if user is None or not user.is_active or api_key.workspace.is_suspended:
             raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
-        creator_role = _creator_role(api_key)
+        creator_role = api_key.creator_role
         if creator_role is None:  # the creator left or was removed: the key goes with them
             raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
         # A key never does more than its creator may do now (a demotion applies at once).
@@ -125,8 +129,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) < 3 or parts[0] != "nx":
             return None
         # Looking a key up by its prefix defines the tenant, so it is unscoped.
+        # One query: the key, its workspace, its creator and the creator's current role.
         api_key = (
             ApiKey.unscoped.select_related("workspace", "created_by")
+            .annotate(creator_role=_creator_role_subquery())
             .filter(prefix=parts[1], revoked_at__isnull=True)
             .first()
         )

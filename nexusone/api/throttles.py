@@ -1,10 +1,12 @@
 """Per-plan API rate limits.
 
 A fixed one-minute window per workspace (or per user / client address before
-a workspace is known), counted with an atomic `incr` in the shared cache so
-the limit holds across workers. The limit comes from the workspace's plan
-(billing's `plan_requests_per_minute`), falling back to
-API_DEFAULT_REQUESTS_PER_MINUTE.
+a workspace is known), counted in the shared cache so the limit holds across
+workers. On Redis one window hit is ONE round trip: `INCR` and `EXPIRE` sent
+together in a pipeline (the guard rail is
+`nexusone/tests/test_request_overhead.py`). The limit comes from the
+workspace's plan (billing's `plan_requests_per_minute`, cached in process),
+falling back to API_DEFAULT_REQUESTS_PER_MINUTE.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 from nexusone.audit import client_ip
@@ -26,19 +29,32 @@ def workspace_rate_limit(workspace) -> int:
     return plan_requests_per_minute(workspace=workspace)
 
 
+def count_hit(cache_key: str, ttl: int) -> int:
+    """Add one to the counter `cache_key` (created with `ttl` seconds to live)
+    and return its new value. Redis: one pipelined INCR + EXPIRE round trip;
+    other backends: `add`, then `incr`."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        count, _expire = pipe.execute()
+        return int(count)
+    if cache.add(cache_key, 1, ttl):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, ttl)
+        return 1
+
+
 def consume_window(key: str, limit: int, window: int = WINDOW_SECONDS) -> tuple[bool, float]:
     """Count one hit against `key`; return (allowed, seconds until the window ends)."""
     now = time.time()
     window_start = int(now // window) * window
-    cache_key = f"throttle:{key}:{window_start}"
-    if cache.add(cache_key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, window + 5)
-            count = 1
+    count = count_hit(f"throttle:{key}:{window_start}", window + 5)
     return count <= limit, window_start + window - now
 
 

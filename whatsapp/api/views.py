@@ -16,6 +16,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from nexusone.api.keyset import KeysetPagination
 from nexusone.api.pagination import CursorPagination
 from nexusone.api.viewsets import ScopedViewSet
 from nexusone.errors import ValidationFailed
@@ -141,6 +142,7 @@ class TemplatesViewSet(_ListFiltersOnly, ScopedViewSet):
 
 class BroadcastsViewSet(_ListFiltersOnly, ScopedViewSet):
     model = Broadcast
+    pagination_class = KeysetPagination  # keyset over (workspace, -created_at), a bounded count
     serializer_class = s.BroadcastOutput
     filterset_fields = ["status", "account"]
     ordering_fields = ["created_at", "schedule_date"]
