@@ -29,4 +29,4 @@ def workspace_memberships(*, workspace: Workspace) -> QuerySet[Membership]:
 
 
 def workspace_audit_entries(*, workspace: Workspace) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.select_related("actor_user").filter(workspace=workspace)
+    return AuditEntry.unscoped.select_related("actor_user").filter(workspace=workspace)

@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts import hooks
 from accounts.models import ROLE_RANK, ApiKey, Invitation, Membership, Role, User, Workspace
-from billing.services import billing_account_open
 from nexusone.api.authentication import hash_api_key
 from nexusone.audit import audit_record
 from nexusone.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -50,7 +50,8 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     audit_record(
         action="accounts.workspace.created", request=request, user=owner, workspace=workspace, target=workspace
     )
-    billing_account_open(workspace=workspace)  # the free plan and its first monthly credits
+    # Billing (and any module above accounts) reacts here: the free plan and its account.
+    hooks.workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 

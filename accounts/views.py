@@ -3,18 +3,22 @@ keys, audit log, profile. Thin: form → service → redirect with a message."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts import selectors, services
 from accounts.forms import ApiKeyForm, InvitationForm, MemberRoleForm, ProfileForm, WorkspaceForm
+from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Role
-from billing.selectors import workspace_billing_summary
 from nexusone.errors import ApplicationError
 from nexusone.pages import WorkspacePageMixin
 
@@ -32,10 +36,26 @@ class DashboardView(WorkspacePageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["billing"] = workspace_billing_summary(workspace=self.workspace)
+        context["billing"] = workspace_summary(workspace=self.workspace)  # composed: plan and credits
         context["member_count"] = selectors.workspace_memberships(workspace=self.workspace).count()
         context["recent_activity"] = selectors.workspace_audit_entries(workspace=self.workspace)[:8]
+        context["charts"] = _dashboard_charts(self.workspace)
         return context
+
+
+DASHBOARD_CHARTS = ("credits", "crm", "whatsapp")
+
+
+def _dashboard_charts(workspace) -> list:
+    """The analytics panels of the last 30 days shown beside the cards: credits by module, leads, messages."""
+    from analytics.dashboard import dashboard, workspace_timezone
+
+    tz = workspace_timezone(workspace)
+    today = timezone.localdate(timezone=tz)
+    _period, panels = dashboard(
+        workspace=workspace, date_from=today - timedelta(days=29), date_to=today, tz=tz, rtl=get_language_bidi()
+    )
+    return [panel for panel in panels if panel.key in DASHBOARD_CHARTS]
 
 
 class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):

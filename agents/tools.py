@@ -62,7 +62,6 @@ def capture_lead(*, conversation: Conversation, arguments: dict, language: str) 
             },
             submission_key=f"agent:{conversation.pk}:{(email or phone).lower()}",
             source="ai_agent",
-            charged=False,  # SPEC: agent captures are free
             page={"agent": conversation.agent_id, "conversation": conversation.pk, "channel": conversation.channel},
         )
     except ValidationFailed as exc:

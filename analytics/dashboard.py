@@ -39,6 +39,23 @@ def dashboard(
     return period, panels
 
 
+def dashboard_body(period: selectors.UsageRange, panels: list[PanelData]) -> dict:
+    """The API's JSON body (`GET /api/v1/analytics/dashboard`): the panels' tables, no charts."""
+    return {
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "tz": str(period.tz),
+        "panels": [
+            {"key": p.key, "title": p.title, "used": p.used, "message": p.unused_message,
+             "summary": [{"label": label, "value": value} for label, value in p.summary],
+             "columns": [{"key": key, "label": label} for key, label in p.columns], "rows": p.rows,
+             "table": ({"columns": [{"key": k, "label": label} for k, label in p.extra_table[0]],
+                        "rows": p.extra_table[1]} if p.extra_table else None)}
+            for p in panels
+        ],
+    }  # fmt: skip
+
+
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text

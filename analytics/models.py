@@ -96,3 +96,53 @@ class StaffAnalytics(MetricRollup):
         proxy = True
         verbose_name = _("staff analytics")
         verbose_name_plural = _("staff analytics")
+
+
+class DailyRollup(WorkspaceOwned):
+    """The hourly rollups summed per calendar day of one time zone, for the
+    days before its `RollupSeal` (see `analytics.daily`). A dashboard reads
+    these for the sealed days and hourly rows only for the rest."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )  # leads the unique index below
+    created_at = None
+    updated_at = None
+    tz = models.CharField(max_length=64)
+    day = models.DateField()
+    module = models.CharField(max_length=40)
+    metric = models.CharField(max_length=40)
+    dimension = models.CharField(max_length=64, default="", blank=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "tz", "day", "module", "metric", "dimension"],
+                name="analytics_daily_key",
+                include=["value"],  # the dashboard's read is an index-only range scan
+            )
+        ]
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.day} ({self.tz}) {self.module}.{self.metric}={self.value}"
+
+
+class RollupSeal(models.Model):
+    """How far a workspace's daily rollups in one time zone are complete:
+    every local day before `sealed_day` (hours before `sealed_until`) has its
+    `DailyRollup` rows; a write to an earlier hour moves the seal back."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False)
+    tz = models.CharField(max_length=64)
+    sealed_day = models.DateField(null=True, blank=True)
+    sealed_until = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "tz"], name="analytics_seal_key")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.tz}: {self.sealed_day}"

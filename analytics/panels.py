@@ -69,7 +69,8 @@ class PanelData:
     columns: list[tuple[str, str]] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
     summary: list[tuple[str, str]] = field(default_factory=list)  # (label, formatted value)
-    chart: SafeString | None = None
+    # Drawn when first shown (`{{ panel.chart }}` calls it): the API and CSV never draw.
+    chart: Callable[[], SafeString] | SafeString | None = None
     extra_table: tuple[list[tuple[str, str]], list[dict]] | None = None  # a second table (per page, per stage)
     unused_message: str = ""
     legend: list[tuple[str, str]] = field(default_factory=list)  # (label, colour) of the chart's series
@@ -106,6 +107,26 @@ def ordered_panels() -> list[Panel]:
     return sorted(PANELS.values(), key=lambda p: (p.order, p.key))
 
 
+class _chart:
+    """A chart drawn on first call, once."""
+
+    __slots__ = ("_args", "_draw", "_drawn")
+
+    def __init__(self, draw: Callable[..., SafeString], /, **kwargs) -> None:
+        self._draw, self._args, self._drawn = draw, kwargs, None
+
+    def __call__(self) -> SafeString:
+        if self._drawn is None:
+            self._drawn = self._draw(**self._args)
+        return self._drawn
+
+    def __str__(self) -> str:
+        return self()
+
+    def __html__(self) -> str:
+        return self()
+
+
 def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
@@ -135,7 +156,7 @@ def credits_panel(data: DashboardData) -> PanelData:
     if not modules:
         return _unused("credits", title, _("No credits were spent in this period."))
     columns = [(m, data.module_labels.get(m, m)) for m in modules]
-    chart = svg.daily_bars(title=title, days=data.days, series_list=svg.series(columns), rtl=data.rtl,
+    chart = _chart(svg.daily_bars, title=title, days=data.days, series_list=svg.series(columns), rtl=data.rtl,
                            value=lambda d, m: data.day(d, m, "credits"), label_id="chart-credits")  # fmt: skip
     legend = _legend(columns)
     summary = [(label, str(data.total(m, "credits"))) for m, label in columns]
@@ -169,8 +190,8 @@ def outputs_panel(data: DashboardData) -> PanelData:
     columns = [(key, label) for key, label, _m, _k in outputs]
     source = {key: (module, metric) for key, _l, module, metric in outputs}
     value = lambda d, key: data.day(d, *source[key])  # noqa: E731
-    chart = svg.daily_bars(title=title, days=data.days, series_list=svg.series(columns), value=value, rtl=data.rtl,
-                           label_id="chart-outputs")  # fmt: skip
+    chart = _chart(svg.daily_bars, title=title, days=data.days, series_list=svg.series(columns), value=value,
+                   rtl=data.rtl, label_id="chart-outputs")  # fmt: skip
     summary = [(label, str(data.total(module, metric))) for _k, label, module, metric in outputs]
     return PanelData("outputs", title, True, [("date", _("Date")), *columns], _daily_rows(data, columns, value),
                      summary, chart, legend=_legend(columns))  # fmt: skip
@@ -186,8 +207,8 @@ def whatsapp_panel(data: DashboardData) -> PanelData:
     if not any(totals.values()):
         return _unused("whatsapp", title, _("No WhatsApp messages were sent in this period."))
     value = lambda d, key: data.day(d, "whatsapp", key)  # noqa: E731
-    chart = svg.daily_bars(title=title, days=data.days, series_list=svg.series(columns), value=value, stacked=False,
-                           rtl=data.rtl, label_id="chart-whatsapp")  # fmt: skip
+    chart = _chart(svg.daily_bars, title=title, days=data.days, series_list=svg.series(columns), value=value,
+                   stacked=False, rtl=data.rtl, label_id="chart-whatsapp")  # fmt: skip
     attempted = totals["sent"] + totals["failed"]
     summary = [(label, str(totals[key])) for key, label in columns] + [
         (_("Delivery rate"), _pct(totals["delivered"], totals["sent"])),
@@ -211,7 +232,7 @@ def crm_panel(data: DashboardData) -> PanelData:
         return _unused("crm", title, _("The CRM has no contacts yet."))
     columns = [("new_contacts", _("New contacts"))]
     value = lambda d, key: data.day(d, "crm", key)  # noqa: E731
-    chart = svg.daily_bars(title=_("New contacts per day"), days=data.days, series_list=svg.series(columns),
+    chart = _chart(svg.daily_bars, title=_("New contacts per day"), days=data.days, series_list=svg.series(columns),
                            value=value, rtl=data.rtl, label_id="chart-crm")  # fmt: skip
     summary = [(_("New in this period"), str(new_total))] + [(label, str(count)) for _k, label, count in stages]
     stage_table = ([("stage", _("Stage")), ("contacts", _("Contacts"))],
@@ -238,8 +259,8 @@ def pages_panel(data: DashboardData) -> PanelData:
     )  # fmt: skip
     columns = [("views", _("Views")), ("conversions", _("Conversions"))]
     value = lambda d, key: data.day(d, "magic_pages", key)  # noqa: E731
-    chart = svg.daily_bars(title=title, days=data.days, series_list=svg.series(columns), value=value, stacked=False,
-                           rtl=data.rtl, label_id="chart-pages")  # fmt: skip
+    chart = _chart(svg.daily_bars, title=title, days=data.days, series_list=svg.series(columns), value=value,
+                   stacked=False, rtl=data.rtl, label_id="chart-pages")  # fmt: skip
     total_views, total_conversions = sum(views.values()), sum(conversions.values())
     summary = [(_("Views"), str(total_views)), (_("Conversions"), str(total_conversions)),
                (_("Conversion rate"), _pct(total_conversions, total_views))]  # fmt: skip
@@ -263,7 +284,7 @@ def campaigns_panel(data: DashboardData) -> PanelData:
     rows = [{"date": d.isoformat(), "spend": _money(data.day(d, "campaigns", "spend_cents")),
              "clicks": data.day(d, "campaigns", "clicks"), "conversions": data.day(d, "campaigns", "conversions")}
             for d in data.days]  # fmt: skip
-    chart = svg.daily_bars(title=_("Clicks per day"), days=data.days, series_list=svg.series(columns[1:2]),
+    chart = _chart(svg.daily_bars, title=_("Clicks per day"), days=data.days, series_list=svg.series(columns[1:2]),
                            value=lambda d, key: data.day(d, "campaigns", source[key]), rtl=data.rtl,
                            label_id="chart-campaigns")  # fmt: skip
     summary = [(_("Spend"), _money(spend)), (_("Clicks"), str(clicks)),
@@ -282,7 +303,7 @@ def commerce_panel(data: DashboardData) -> PanelData:
              "revenue": _money(data.day(d, "commerce", "revenue_cents")),
              "margin": _money(data.day(d, "commerce", "revenue_cents") - data.day(d, "commerce", "cost_cents"))}
             for d in data.days]  # fmt: skip
-    chart = svg.daily_bars(title=_("Orders per day"), days=data.days, series_list=svg.series(columns[:1]),
+    chart = _chart(svg.daily_bars, title=_("Orders per day"), days=data.days, series_list=svg.series(columns[:1]),
                            value=lambda d, key: data.day(d, "commerce", "orders"), rtl=data.rtl,
                            label_id="chart-commerce")  # fmt: skip
     summary = [(_("Orders"), str(orders)), (_("Revenue"), _money(revenue)), (_("Margin"), _money(revenue - cost)),

@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from analytics import daily
 from analytics.models import MetricRollup, RollupCursor, UsageEvent
 from analytics.sources import SOURCES, RecomputeSource
 from nexusone import live
@@ -82,6 +83,7 @@ def recompute(
                 _owned_rows(source, workspace_ids, start, end).delete()
                 cursor.execute(source.insert_sql(), [list(workspace_ids), start, end])
                 written += cursor.rowcount
+                daily.invalidate(workspace_ids=workspace_ids, since=start)
             continue
         rows = [
             MetricRollup(workspace_id=ws, hour=hour, module=module, metric=metric, dimension=dimension, value=value)
@@ -91,6 +93,7 @@ def recompute(
         with transaction.atomic():
             _owned_rows(source, workspace_ids, start, end).delete()
             MetricRollup.unscoped.bulk_create(rows, batch_size=2000)
+            daily.invalidate(workspace_ids=workspace_ids, since=start)
         written += len(rows)
     return written
 
@@ -193,6 +196,8 @@ def bump(*, workspace_id: int, module: str, metric: str, value: int = 1, at: dat
             f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
             [workspace_id, connection.ops.adapt_datetimefield_value(hour), module, metric, str(dimension)[:64], value],
         )
+    if daily.needs_check(hour):  # a late event: its day may already be summed in the daily rollups
+        daily.invalidate(workspace_ids=[workspace_id], since=hour)
 
 
 def bump_with_counter(*, model, pk: int, counter: str, module: str, metric: str, dimension: str = "",
@@ -220,7 +225,11 @@ def bump_with_counter(*, model, pk: int, counter: str, module: str, metric: str,
             f"DO UPDATE SET value = {rollup}.value + EXCLUDED.value",
             [pk, hour, module, metric, str(dimension)[:64]],
         )
-        return cursor.rowcount > 0
+        counted = cursor.rowcount > 0
+    if counted and daily.needs_check(hour):
+        workspace_id = model._base_manager.filter(pk=pk).values_list("workspace_id", flat=True).first()
+        daily.invalidate(workspace_ids=[workspace_id], since=hour)
+    return counted
 
 
 _local_dirty: set[int] = set()

@@ -8,6 +8,7 @@ The queries use the (workspace, created_at) index.
 
 from __future__ import annotations
 
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -104,29 +105,67 @@ def usage_by_module(daily: list[dict]) -> list[dict]:
 def dashboard_data(*, workspace, period: UsageRange, rtl: bool = False, refresh: bool = True):
     """The workspace's rollups for the period summed per local day (and per
     dimension), after bringing its rollups up to date (`analytics.rollups`).
-    Reads `MetricRollup` only — one index-only range scan."""
+    Reads rollups only: on PostgreSQL the daily rollups of the period's time
+    zone for the sealed days plus the hourly ones after them, in one
+    statement (`analytics.daily`); elsewhere the hourly rows summed per day."""
+    from analytics import daily as daily_rollups
     from analytics import rollups
-    from analytics.models import MetricRollup
     from analytics.panels import DashboardData
-    from billing.selectors import module_labels
 
     if refresh:
         rollups.ensure_fresh(workspace_id=workspace.pk, backfill_from=period.start)
-    data = DashboardData(workspace=workspace, period=period, rtl=rtl, module_labels=module_labels())
-    rows = (
-        MetricRollup.objects.filter(hour__gte=period.start, hour__lt=period.end)
+    data = DashboardData(workspace=workspace, period=period, rtl=rtl, module_labels=cached_module_labels())
+    if daily_rollups.supported(period.tz):
+        rows = daily_rollups.read(workspace_id=workspace.pk, tz=period.tz, date_from=period.date_from,
+                                  date_to=period.date_to, start=period.start, end=period.end)  # fmt: skip
+    else:
+        rows = hourly_totals(workspace=workspace, period=period)
+    per_day, per_dimension = data.daily, data.per_dimension
+    for day, module, metric, dimension, total in rows:
+        key = (day, module, metric)
+        per_day[key] = per_day.get(key, 0) + total
+        if dimension:
+            dim_key = (module, metric, dimension)
+            per_dimension[dim_key] = per_dimension.get(dim_key, 0) + total
+    return data
+
+
+_LABELS: dict[str, tuple[float, dict[str, str]]] = {}  # language → (expires, billing's module labels)
+LABELS_SECONDS = 60.0
+
+
+def cached_module_labels() -> dict[str, str]:
+    """`billing.selectors.module_labels()` in the active language, kept a
+    minute per process (dropped when a module cost is saved; see apps.py):
+    the labels change with the catalogue, not between dashboard reads."""
+    from django.utils.translation import get_language
+
+    from billing.selectors import module_labels
+
+    language = get_language() or ""
+    cached = _LABELS.get(language)
+    if cached is None or cached[0] < time_module.monotonic():
+        cached = (time_module.monotonic() + LABELS_SECONDS, module_labels())
+        _LABELS[language] = cached
+    return cached[1]
+
+
+def forget_module_labels(**_kwargs) -> None:
+    _LABELS.clear()
+
+
+def hourly_totals(*, workspace, period: UsageRange) -> list[tuple[date, str, str, str, int]]:
+    """(day, module, metric, dimension, total): every hourly rollup of the
+    period summed per local day — what the daily rollups must equal."""
+    from analytics.models import MetricRollup
+
+    return list(
+        MetricRollup.objects.filter(workspace_id=workspace.pk, hour__gte=period.start, hour__lt=period.end)
         .annotate(day=TruncDate("hour", tzinfo=period.tz))
         .values_list("day", "module", "metric", "dimension")
         .annotate(total=Sum("value"))
         .order_by()
     )
-    for day, module, metric, dimension, total in rows:
-        key = (day, module, metric)
-        data.daily[key] = data.daily.get(key, 0) + total
-        if dimension:
-            dim_key = (module, metric, dimension)
-            data.per_dimension[dim_key] = data.per_dimension.get(dim_key, 0) + total
-    return data
 
 
 def contacts_by_stage(*, workspace) -> list[tuple[str, str, int]]:

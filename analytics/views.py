@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from analytics import charts, selectors
 from analytics.dashboard import dashboard, panels_csv, workspace_timezone
 from analytics.panels import PANELS
-from billing.selectors import module_labels
+from billing.selectors import module_labels, reserved_charges
 from nexusone.pages import WorkspacePageMixin
 
 RANGES = (7, 30, 90)
@@ -42,7 +42,12 @@ class UsageView(WorkspacePageMixin, TemplateView):
         recent = list(selectors.usage_events(workspace=self.workspace, period=period, module=module)[:20])
         for event in recent:
             event.module_label = labels.get(event.module, event.module)
+        held = list(reserved_charges(workspace=self.workspace)[:50])
+        for charge in held:
+            charge.module_label = labels.get(charge.module, charge.module)
         context.update(
+            held=held,
+            held_credits=sum(charge.credits for charge in held),
             days=days,
             ranges=RANGES,
             module=module,

@@ -282,8 +282,8 @@ def write_report(path: Path, section: str) -> None:
         text = path.read_text()
     else:
         text = (
-            "# Performance\n\nFigures measured with the scripts in `bench/`, on the machine kind described in "
-            "`../shared/DEPENDENCIES.md` (2 cores, PostgreSQL 15, Redis on loopback). Each benchmark runs "
+            "# Performance\n\nFigures measured with the scripts in `bench/`, on the reference machine "
+            "(2 cores, PostgreSQL 15, Redis on loopback). Each benchmark runs "
             "its variants side by side in one run, so the ratios matter more than the absolute numbers. "
             "Re-run a benchmark after changing the code it measures and replace its section.\n"
         )

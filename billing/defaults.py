@@ -168,13 +168,13 @@ MODULE_COSTS = [
     {
         "module": "crm",
         "credits": 5,
-        "description": "each new lead (contact) created",
+        "description": "each new contact a member creates or imports (leads from pages, messages and ads are free)",
         "label": {
-            "en": "CRM leads",
+            "en": "CRM contacts",
             "es": "Contactos del CRM",
             "pt": "Contatos do CRM",
             "ar": "جهات اتصال CRM",
-            "he": "לידים ב-CRM",
+            "he": "אנשי קשר ב-CRM",
         },
     },
     {

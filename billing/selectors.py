@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
-from billing.models import BillingAccount, CreditPack, LedgerEntry, ModuleCost, Plan
+from billing.models import BillingAccount, Charge, CreditPack, LedgerEntry, ModuleCost, Plan
 from billing.services import RATE_LIMITS, billing_account_ensure, plans_ensure_defaults
 
 
@@ -83,3 +83,9 @@ def workspace_billing_summary(*, workspace) -> dict:
 def ledger_entries(*, workspace) -> QuerySet[LedgerEntry]:
     """The workspace's ledger, newest first (needs the workspace scope)."""
     return LedgerEntry.objects.filter(workspace_id=workspace.pk).order_by("-created_at", "-id")
+
+
+def reserved_charges(*, workspace) -> QuerySet[Charge]:
+    """Charges held now (reserved, not yet committed or refunded), newest first: the
+    ledger already shows their debit, so the usage page lists them as held."""
+    return Charge.unscoped.filter(workspace_id=workspace.pk, status=Charge.Status.RESERVED).order_by("-created_at")

@@ -10,12 +10,17 @@ or knows the shapes of its objects.
   `subscription.current_period_*`) and the current ones
   (`invoice.parent.subscription_details`, per-item periods), because a
   webhook endpoint renders events in the API version it was created with.
+- Every object handed out is plain JSON data, as Stripe sent it: the SDK
+  turns decimal strings (`unit_amount_decimal`, tier and quantity decimals)
+  into `Decimal`, which dj-stripe's JSON fields cannot store, so they are
+  given back as the strings Stripe wrote (`plain()`).
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import stripe
@@ -56,6 +61,19 @@ def client() -> stripe.StripeClient:
     return _client(settings.STRIPE_SECRET_KEY, api_host(), getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2))
 
 
+def plain(value: Any) -> Any:
+    """JSON data as Stripe sent it: `Decimal` back to its string, recursively."""
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
 def _call(method, *args, **kwargs) -> dict:
     try:
         result = method(*args, **kwargs)
@@ -65,7 +83,7 @@ def _call(method, *args, **kwargs) -> dict:
             code="payment_provider_error",
             details={"provider": "stripe", "type": type(exc).__name__},
         ) from exc
-    return result.to_dict() if hasattr(result, "to_dict") else result
+    return plain(result)
 
 
 def _options(idempotency_key: str | None) -> dict:
@@ -92,6 +110,11 @@ def portal_session_create(*, customer: str, return_url: str) -> dict:
     return _call(client().v1.billing_portal.sessions.create, {"customer": customer, "return_url": return_url})
 
 
+def subscription_cancel(subscription_id: str) -> dict:
+    """Cancel at once (a deleted workspace's subscription; privacy.deletion)."""
+    return _call(client().v1.subscriptions.cancel, subscription_id)
+
+
 def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:
     """The subscription's current state and when it was observed (the
     response's arrival: a fetch that finishes later saw a state at least as new)."""
@@ -101,7 +124,7 @@ def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:
 
 def product_get_or_create(*, product_id: str, name: str, metadata: dict) -> dict:
     try:
-        product = client().v1.products.retrieve(product_id).to_dict()
+        product = plain(client().v1.products.retrieve(product_id))
     except stripe.InvalidRequestError:  # 404: not created yet
         return _call(client().v1.products.create, {"id": product_id, "name": name, "metadata": metadata})
     except stripe.StripeError as exc:

@@ -3,7 +3,9 @@
 Thin: owners' buttons post here, the view calls a payments service and
 redirects to Stripe; errors come back as messages. Returning from Checkout
 with `?checkout=success&session_id=…` fulfils a credit purchase at once (the
-webhook does the same; whichever comes first applies it, once).
+webhook does the same; whichever comes first applies it, once). With
+`DEBUG=1` and no Stripe key the buttons complete at once through the local
+payments sandbox (`billing.sandbox`), clearly marked on the page.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from billing import payments, selectors
+from billing import payments, sandbox, selectors
 from billing.money import format_price
 from nexusone.errors import ApplicationError
 from nexusone.pages import WorkspacePageMixin
@@ -68,12 +70,15 @@ class BillingView(WorkspacePageMixin, TemplateView):
             packs=packs,
             page_obj=page_obj,
             payments_configured=selectors.payments_configured(),
+            payments_sandbox=sandbox.sandbox_enabled(),
             can_manage_billing=self.may("billing.plan.change"),
         )
         return context
 
     def post(self, request, slug):
         action = request.POST.get("action")
+        if action in ("upgrade", "topup") and sandbox.sandbox_enabled():
+            return self._sandbox(request, action)
         try:
             if action == "upgrade":
                 url = payments.checkout_start_subscription(
@@ -102,3 +107,25 @@ class BillingView(WorkspacePageMixin, TemplateView):
             messages.error(request, first[0] if isinstance(first, list) and first else exc.message)
             return redirect("billing", slug=slug)
         return redirect(url)
+
+    def _sandbox(self, request, action: str):
+        """The local payments sandbox (DEBUG=1, no Stripe key): the same services
+        as Stripe's webhooks, completed at once, nothing charged."""
+        try:
+            if action == "upgrade":
+                sandbox.sandbox_subscribe(
+                    workspace=self.workspace, plan_key=request.POST.get("plan", ""), actor=request.user,
+                    actor_role=self.membership.role, request=request,
+                )  # fmt: skip
+            else:
+                sandbox.sandbox_topup(
+                    workspace=self.workspace, pack_key=request.POST.get("pack", ""), actor=request.user,
+                    actor_role=self.membership.role, request=request,
+                )  # fmt: skip
+        except ApplicationError as exc:
+            details = exc.details or {}
+            first = next(iter(details.values()), None) if exc.code == "validation_error" else None
+            messages.error(request, first[0] if isinstance(first, list) and first else exc.message)
+        else:
+            messages.success(request, _("Thank you! Your payment was received."))
+        return redirect("billing", slug=self.workspace.slug)

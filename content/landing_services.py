@@ -49,6 +49,7 @@ from content.services import (
 from nexusone import storage
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ValidationFailed
+from webhooks import hooks as webhook_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -324,6 +325,7 @@ def landing_page_submit(
                 submission.crm_contact_id = contact_id
                 submission.save(update_fields=["crm_contact_id", "updated_at"])
             LandingPage.unscoped.filter(pk=page.pk).update(conversions=F("conversions") + 1)
+            webhook_hooks.lead_captured(submission)
     except IntegrityError:
         # A concurrent identical submission won the unique (page, fingerprint).
         existing = LandingPageSubmission.objects.filter(page=page, fingerprint=fingerprint).first()

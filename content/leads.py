@@ -5,8 +5,8 @@ else phone) with one `form_submit` activity, through the CRM's own service
 `crm.services.contact_upsert_from_form`. The submission key is the page plus
 the submission's fingerprint, so a repeated identical submit is a no-op
 there too. It runs inside the submission's transaction and the page's
-workspace scope. The CRM never refuses a lead for lack of credits (it
-charges a new contact best-effort); it raises ValidationFailed only when
+workspace scope. A lead is free (the page was already paid
+for), so it is never refused for lack of credits; the CRM raises ValidationFailed only when
 neither the e-mail nor the phone is usable. Returns the contact id.
 """
 

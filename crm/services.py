@@ -10,12 +10,15 @@ Contracts shared by every function here:
   `ValidationFailed` whose `details` maps the field to messages. An e-mail or
   phone already used by another contact raises `Conflict` with code
   `duplicate_contact` and `details.existing_id`.
-- Credits go through `billing.charging` only. A contact created through the
-  API or the pages costs the `crm` module's price (5) and is charged before
-  it is written (refunded if the write fails); an import is charged once for
-  all its new contacts (see `import_start`). Updates, merges, activities and
-  segments are free. Form leads (`contact_upsert_from_form`) are charged
-  best-effort and never refused.
+- Credits go through `billing.charging` only. A contact a member creates
+  through the API or the pages costs the `crm` module's price (5) and is
+  charged before it is written (refunded if the write fails); an import is
+  charged once for all its new contacts (see `import_start`). Leads that
+  arrive by themselves — page forms (`contact_upsert_from_form`), inbound
+  WhatsApp senders (`contact_create_lead`), lead ads — are free: the page,
+  bot or campaign that brought them was already paid for, and a stranger
+  posting forms from many addresses must not drain the workspace. Updates,
+  merges, activities and segments are free.
 - Sensitive actions (imports, exports, merges, deletions) write an audit entry.
 """
 
@@ -38,7 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.charging import charge, charge_commit, charge_refund, charge_reserve
+from billing.charging import charge, charge_commit, charge_refund, charge_refund_units, charge_reserve
 from billing.models import Charge
 from crm import csvio, importing, scoring
 from crm.models import (
@@ -71,6 +74,7 @@ from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, NotFound, ValidationFailed
 from nexusone.tenancy import get_active_workspace
 from notifications import hooks as notification_hooks
+from webhooks import hooks as webhook_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +180,25 @@ def _duplicate(*, email: str, phone: str, exclude_id: int | None = None) -> Conf
     return None
 
 
+def contact_create_lead(*, workspace, data: Mapping[str, Any], source: str) -> Contact:
+    """Create a contact that arrived by itself (an inbound message's sender, a
+    lead ad): validated like any contact, never charged. A duplicate raises
+    `Conflict` (`duplicate_contact`) as in `contact_create`."""
+    _require_scope(workspace)
+    cleaned = _clean_contact_data(workspace=workspace, data=data)
+    cleaned.setdefault("source", source)
+    duplicate = _duplicate(email=cleaned.get("email", ""), phone=cleaned.get("phone", ""))
+    if duplicate is not None:
+        raise duplicate
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(**cleaned)
+    except IntegrityError:
+        raise _duplicate(email=cleaned.get("email", ""), phone=cleaned.get("phone", "")) or Conflict(
+            code="duplicate_contact"
+        ) from None
+
+
 def contact_create(
     *,
     workspace,
@@ -208,6 +231,7 @@ def contact_create(
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(**cleaned)
+                webhook_hooks.contact_created(contact)
         except IntegrityError:
             raise _duplicate(email=cleaned.get("email", ""), phone=cleaned.get("phone", "")) or Conflict(
                 code="duplicate_contact"
@@ -231,6 +255,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], user=None) -> C
             contact.save()
             if contact.stage != old_stage:
                 _stage_activity(contact=contact, old=old_stage, new=contact.stage, actor=user)
+            webhook_hooks.contact_updated(contact)
     except IntegrityError:
         raise _duplicate(
             email=cleaned.get("email", ""), phone=cleaned.get("phone", ""), exclude_id=contact.pk
@@ -411,7 +436,6 @@ def contact_upsert_from_form(
     submission_key: str,
     source: str = "form",
     page: Mapping[str, Any] | None = None,
-    charged: bool = True,
 ) -> Contact:
     """Capture a lead from a published landing page's form.
 
@@ -421,12 +445,8 @@ def contact_upsert_from_form(
     - Adds one `form_submit` activity; `submission_key` (unique per
       submission, e.g. `page:<id>:<uuid>`) makes a repeated submit a no-op
       that returns the same contact.
-    - Never refused for lack of credits (a lead must not be lost). Credits:
-      a NEW contact is charged best-effort — the `crm` price when the
-      balance allows; when it does not, the contact is still saved and the
-      activity's payload records `"uncharged": true`. Updates are free.
-      `charged=False` (agent captures: SPEC's "contacts that arrive by
-      themselves are free") never charges.
+    - Free, and so never refused for lack of credits (a lead must not be
+      lost, and the published page was already paid for).
     - Raises ValidationFailed only when neither a valid e-mail nor a valid
       phone was given (there is nothing to follow up on)."""
     _require_scope(workspace)
@@ -449,10 +469,6 @@ def contact_upsert_from_form(
 
     for _attempt in range(3):
         contact = _find_contact(email=cleaned.get("email", ""), phone=cleaned.get("phone", ""))
-        charge_id = None
-        if contact is None and charged:
-            charge_id = _charge_lead_best_effort(workspace=workspace, submission_key=submission_key)
-            payload["uncharged"] = charge_id is None
         try:
             with transaction.atomic():
                 if contact is None:
@@ -463,18 +479,10 @@ def contact_upsert_from_form(
                     contact=contact, type=ActivityType.FORM_SUBMIT, payload=payload, dedupe_key=dedupe_key
                 )
         except IntegrityError:
-            if charge_id is not None:
-                charge_refund(charge_id, reason="duplicate_lead")
             replay = Activity.objects.filter(dedupe_key=dedupe_key).select_related("contact").first()
             if replay is not None:  # the same submission, delivered twice at once
                 return replay.contact
             continue  # a concurrent submit created the contact: update it instead
-        except BaseException:
-            if charge_id is not None:
-                charge_refund(charge_id, reason="lead_not_saved")
-            raise
-        if charge_id is not None:
-            charge_commit(charge_id)
         scoring.contact_score_refresh(contact=contact, now=activity.occurred_at)
         return contact
     raise Conflict(_("The lead could not be saved. Try again."), code="contact_contention")
@@ -510,22 +518,6 @@ def _fill_from_form(contact: Contact, cleaned: dict, opt_ins: dict) -> None:
     for flag in opt_ins:
         setattr(contact, flag, True)
     contact.save()
-
-
-def _charge_lead_best_effort(*, workspace, submission_key: str):
-    try:
-        return charge_reserve(
-            workspace=workspace,
-            module=CRM_MODULE,
-            action="form_lead",
-            idempotency_key=f"crm:form:{submission_key}",
-            reference="crm.form_lead",
-        )
-    except InsufficientCredits:
-        logger.info("Form lead in workspace %s kept without charge: not enough credits.", workspace.pk)
-    except ApplicationError:
-        logger.exception("Form lead in workspace %s kept without charge: the charge failed.", workspace.pk)
-    return None
 
 
 # --- custom fields ---------------------------------------------------------------------------------
@@ -975,8 +967,9 @@ def _import_finish(*, import_id: int) -> ContactImport:
 
 
 def import_fail(*, import_id: int, code: str, message: str) -> None:
-    """Give up on an import (the job failed for good): refund its charge.
-    Chunks already applied stay; the refund covers the whole import."""
+    """Give up on an import (the job failed for good). Chunks already applied
+    stay, and so does their price: only the contacts it did not create are
+    refunded (`charge_refund_units`), the rest of the charge is committed."""
     contact_import = ContactImport.objects.filter(pk=import_id).first()
     if contact_import is None or contact_import.is_finished:
         return
@@ -984,9 +977,21 @@ def import_fail(*, import_id: int, code: str, message: str) -> None:
     notification_hooks.import_finished(contact_import=contact_import)  # the page's bar stops (no notification)
     if contact_import.charge_id:
         try:
-            charge_refund(contact_import.charge_id, reason=code)
+            _settle_failed_import(contact_import, reason=code)
         except Conflict:
             logger.error("Import %s failed after its charge was committed.", import_id)
+
+
+def _settle_failed_import(contact_import: ContactImport, *, reason: str) -> None:
+    charged = Charge.unscoped.filter(pk=contact_import.charge_id).values_list("quantity", flat=True).first() or 0
+    applied = min(contact_import.created or 0, charged)
+    if not applied:
+        charge_refund(contact_import.charge_id, reason=reason)
+        return
+    if charged > applied:
+        key = f"import-failed:{contact_import.pk}"
+        charge_refund_units(contact_import.charge_id, quantity=charged - applied, key=key, reason=reason)
+    charge_commit(contact_import.charge_id, metadata={"created": applied, "failed": reason})
 
 
 def imports_sweep_stale(*, now: datetime | None = None) -> int:

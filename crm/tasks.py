@@ -18,10 +18,18 @@ from nexusone.tasks import workspace_task
 IMPORT_MAX_RETRIES = 5
 
 
-@workspace_task(bind=True, name="crm.tasks.contact_import_run", max_retries=IMPORT_MAX_RETRIES)
+@workspace_task(
+    bind=True, name="crm.tasks.contact_import_run", max_retries=IMPORT_MAX_RETRIES, runs_when_suspended=True
+)
 def contact_import_run(self, *, workspace_id: int, import_id: int) -> None:
     """The import's second pass. Database hiccups are retried with backoff;
-    anything else, or the last retry, fails the import and refunds its charge."""
+    anything else, or the last retry, fails the import and refunds its charge.
+    A suspended workspace's import stops there: failed and refunded."""
+    from nexusone.tenancy import require_active_workspace
+
+    if require_active_workspace().is_suspended:
+        services.import_fail(import_id=import_id, code="workspace_suspended", message=_("The import failed."))
+        return
     try:
         services.import_run(import_id=import_id)
     except (OperationalError, InterfaceError) as exc:

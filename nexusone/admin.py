@@ -55,6 +55,9 @@ class ReadOnlyAdmin(ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
+    def get_queryset(self, request):
+        return AuditEntry.unscoped.all()  # staff console: every workspace
+
     list_display = ("created_at", "action", "actor_type", "actor_user", "workspace", "target_repr", "ip_address")
     list_filter = ("actor_type", "action", "created_at")
     search_fields = ("action", "actor_user__email", "workspace__name", "target_repr", "target_id")

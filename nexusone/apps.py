@@ -12,6 +12,8 @@ class NexusOneConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from nexusone import checks  # noqa: F401  (the production-settings system check)
+
         # The OpenAPI auth extensions (nexusone.api.schema) register when the URLconf
         # loads (accounts.api.views imports them): not at boot, where drf-spectacular's
         # plumbing would cost a web worker ~0.1 s (docs/PERFORMANCE.md, cold start).

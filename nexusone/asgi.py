@@ -2,9 +2,17 @@
 
 One process serves every route:
 
-- `GET /api/v1/events/stream` goes to Django's ASGI handler, where the
-  stream is an async iterator on the event loop: an open stream holds no
-  thread and no database connection (nexusone.api.stream).
+- `GET /api/v1/events/stream`: the request is first answered like any other
+  — Django's whole middleware stack and the view, on the WSGI thread pool
+  below (authentication, the workspace, 401/404 in the API's envelope).
+  When the view accepts the stream it hands back a `StreamHandoff` (the
+  workspace, the member) instead of a body, and the stream itself runs here
+  on the event loop (`nexusone.live_asgi`: each event's frame written
+  straight to every connection by one callback): an open stream holds no thread and no database connection, and
+  connecting a thousand streams costs a thousand short requests on the
+  pool's threads and their persistent database connections — not a thread
+  and a new database connection each, which is what Django's own ASGI
+  handler would spend (PostgreSQL's 100 connections ran out first).
 - Everything else goes to Django's WSGI handler through a2wsgi's bridge,
   which runs it on a fixed pool of threads (`WEB_THREADS`). Each thread keeps
   its own persistent database connection (`CONN_MAX_AGE`), as a gthread
@@ -26,13 +34,56 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
 
 django_asgi = get_asgi_application()  # sets Django up
 
+import asyncio  # noqa: E402
+import contextvars  # noqa: E402
+import functools  # noqa: E402
+import io  # noqa: E402
+
 from a2wsgi import WSGIMiddleware  # noqa: E402  (after setup)
+from a2wsgi.wsgi import build_environ  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from nexusone import live, live_asgi  # noqa: E402
+from nexusone.checks import fail_fast  # noqa: E402
+
+fail_fast()
 STREAM_PATHS = ("/api/v1/events/stream", "/api/v1/events/stream/")
 
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+
+
+def _answer(environ: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict | None]:
+    """Run the stream request through Django (on a pool thread): (status,
+    headers, body, stream options — None unless the view accepted the stream)."""
+    started: list = []
+    environ[live.HANDOFF_KEY] = True
+    result = django_wsgi.app(environ, lambda status, headers, exc_info=None: started.extend((status, headers)))
+    try:
+        options = getattr(result, "live_options", None)
+        body = b"" if options is not None else b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # request_finished: the thread keeps its persistent database connection
+    status, headers = started
+    skip = ("content-length",) if options is not None else ()
+    raw = [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers if k.lower() not in skip]
+    return int(status.split(" ", 1)[0]), raw, body, options
+
+
+async def stream_endpoint(scope, receive, send) -> None:
+    """`GET /api/v1/events/stream` (see the module docstring)."""
+    loop = asyncio.get_running_loop()
+    environ = build_environ(scope, io.BytesIO())
+    call = functools.partial(contextvars.copy_context().run, _answer, environ)
+    status, headers, body, options = await loop.run_in_executor(django_wsgi.executor, call)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    if options is None:
+        await send({"type": "http.response.body", "body": body})
+        return
+
+    await live_asgi.serve(send, receive, **options)
 
 
 async def application(scope, receive, send):
@@ -45,6 +96,6 @@ async def application(scope, receive, send):
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     if scope["type"] == "http" and scope["path"] in STREAM_PATHS:
-        await django_asgi(scope, receive, send)
+        await stream_endpoint(scope, receive, send)
         return
     await django_wsgi(scope, receive, send)

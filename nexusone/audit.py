@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nexusone.tenancy import WorkspaceScopedManager
+
 # Human labels for the dotted actions, shown to workspace owners. Apps add
 # theirs with `register_action_labels()`; an unknown action shows its code.
 ACTION_LABELS: dict[str, str] = {
@@ -64,7 +66,13 @@ class AuditEntry(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    # Fail closed (T27): read through the active workspace's scope; staff
+    # consoles and the writer use `unscoped` on purpose.
+    objects = WorkspaceScopedManager()
+    unscoped = models.Manager()
+
     class Meta:
+        base_manager_name = "unscoped"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "-created_at"])]
         verbose_name = "audit entry"
@@ -117,7 +125,7 @@ def audit_record(
         actor_type = AuditEntry.ActorType.USER
     else:
         actor_type = AuditEntry.ActorType.SYSTEM
-    return AuditEntry.objects.create(
+    return AuditEntry.unscoped.create(
         actor_type=actor_type,
         actor_user=user,
         actor_api_key=api_key,

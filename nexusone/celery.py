@@ -4,9 +4,19 @@ embedded default is in-process and eager). Beat uses the database scheduler."""
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
 
 app = Celery("nexusone")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _fail_fast(**kwargs) -> None:
+    """A worker or beat with a broken production configuration does not start."""
+    from nexusone.checks import fail_fast
+
+    fail_fast()

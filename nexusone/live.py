@@ -36,6 +36,9 @@ Receiving: one reader per process (a daemon thread on a Redis
 queue with it (a `queue.Queue` for WSGI streams, an `asyncio.Queue` for ASGI
 streams — those are fed through one `call_soon_threadsafe` per event loop and
 event, so 1,000 streams on one loop cost one wake-up per event, not 1,000).
+The web process's streams (`nexusone.asgi` → `nexusone.live_asgi`) skip the
+queue: that callback writes each frame straight to every connection.
+Each event's SSE frame is formatted once per process, not once per stream.
 A stream whose queue is full drops the oldest event and is told to `resync`.
 """
 
@@ -49,15 +52,17 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.http import StreamingHttpResponse
 
 logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 200  # events buffered per stream before the oldest is dropped
+PING = ": ping\n\n"  # the heartbeat: an SSE comment
 
 
 @dataclass(frozen=True)
@@ -100,22 +105,28 @@ def _redis_url() -> str:
 class _Subscriber:
     """One open stream: a workspace, an optional member, a bounded queue."""
 
-    __slots__ = ("async_queue", "loop", "overflowed", "sync_queue", "user_id", "workspace_id")
+    __slots__ = ("async_queue", "direct", "loop", "overflowed", "sync_queue", "user_id", "workspace_id")
 
-    def __init__(self, workspace_id: int, user_id: int | None, loop: asyncio.AbstractEventLoop | None):
+    def __init__(self, workspace_id: int, user_id: int | None, loop: asyncio.AbstractEventLoop | None,
+                 direct: Callable[[str], None] | None = None):  # fmt: skip
         self.workspace_id, self.user_id, self.loop = workspace_id, user_id, loop
         self.overflowed = False
+        # `direct`: called on the loop with each frame instead of queueing it (nexusone.live_asgi)
+        self.direct = direct
         self.sync_queue: queue.Queue | None = None if loop else queue.Queue(QUEUE_SIZE)
-        self.async_queue: asyncio.Queue | None = asyncio.Queue(QUEUE_SIZE) if loop else None
+        self.async_queue: asyncio.Queue | None = asyncio.Queue(QUEUE_SIZE) if loop and not direct else None
 
     def wants(self, event: LiveEvent) -> bool:
         return event.user_id is None or event.user_id == self.user_id
 
-    def put(self, event: LiveEvent) -> None:
+    def put(self, frame: str) -> None:
+        if self.direct is not None:
+            self.direct(frame)
+            return
         target = self.sync_queue if self.sync_queue is not None else self.async_queue
         while True:
             try:
-                target.put_nowait(event)
+                target.put_nowait(frame)
                 return
             except (queue.Full, asyncio.QueueFull):
                 self.overflowed = True
@@ -147,22 +158,25 @@ class _Dispatcher:
     def dispatch(self, event: LiveEvent) -> None:
         with self._lock:
             targets = [s for s in self._by_workspace.get(event.workspace_id, ()) if s.wants(event)]
+        if not targets:
+            return
+        frame = _frame(event)  # once per event, whatever the number of streams
         per_loop: dict[asyncio.AbstractEventLoop, list[_Subscriber]] = {}
         for subscriber in targets:
             if subscriber.loop is None:
-                subscriber.put(event)
+                subscriber.put(frame)
             else:
                 per_loop.setdefault(subscriber.loop, []).append(subscriber)
         for loop, subscribers in per_loop.items():
             try:
-                loop.call_soon_threadsafe(_deliver_all, subscribers, event)
+                loop.call_soon_threadsafe(_deliver_all, subscribers, frame)
             except RuntimeError:  # the loop closed meanwhile
                 continue
 
 
-def _deliver_all(subscribers: list[_Subscriber], event: LiveEvent) -> None:
+def _deliver_all(subscribers: list[_Subscriber], frame: str) -> None:
     for subscriber in subscribers:
-        subscriber.put(event)
+        subscriber.put(frame)
 
 
 _dispatcher = _Dispatcher()
@@ -294,14 +308,14 @@ def stream(*, workspace_id: int, user_id: int | None, max_seconds: float, heartb
         deadline = time.monotonic() + max_seconds
         while (left := deadline - time.monotonic()) > 0:
             try:
-                event = subscriber.sync_queue.get(timeout=min(heartbeat, left))
+                frame = subscriber.sync_queue.get(timeout=min(heartbeat, left))
             except queue.Empty:
-                yield ": ping\n\n"
+                yield PING
                 continue
             if subscriber.overflowed:
                 subscriber.overflowed = False
                 yield format_sse("resync", {})
-            yield _frame(event)
+            yield frame
     finally:
         _dispatcher.remove(subscriber)
 
@@ -309,26 +323,56 @@ def stream(*, workspace_id: int, user_id: int | None, max_seconds: float, heartb
 async def astream(
     *, workspace_id: int, user_id: int | None, max_seconds: float, heartbeat: float
 ) -> AsyncIterator[str]:
-    """SSE frames for an ASGI server: no thread is held while the stream waits."""
+    """SSE frames for an ASGI server: no thread is held while the stream waits.
+    The heartbeat and the end are timers on the loop (no task or timeout
+    object per event: a thousand streams cost a queue wake-up each per event)."""
     await asyncio.to_thread(_ensure_reader)  # starts the reader once per process, off the loop
-    subscriber = _Subscriber(workspace_id, user_id, loop=asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
+    subscriber = _Subscriber(workspace_id, user_id, loop=loop)
+    inbox = subscriber.async_queue
+    ended = []
+
+    def ping() -> None:
+        nonlocal ping_timer
+        if inbox.empty():
+            inbox.put_nowait(PING)
+        ping_timer = loop.call_later(heartbeat, ping)
+
+    def end() -> None:
+        ended.append(True)
+        if inbox.empty():
+            inbox.put_nowait(PING)  # wakes the stream, which sees it has ended
+
+    ping_timer = loop.call_later(heartbeat, ping)
+    end_timer = loop.call_later(max_seconds, end)
     _dispatcher.add(subscriber)
     try:
         yield "retry: 3000\n\n"
         yield format_sse("ready", {"workspace": workspace_id})
-        deadline = time.monotonic() + max_seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = await asyncio.wait_for(subscriber.async_queue.get(), timeout=min(heartbeat, left))
-            except TimeoutError:
-                yield ": ping\n\n"
-                continue
+        while True:
+            frame = await inbox.get()
+            if ended:
+                return
             if subscriber.overflowed:
                 subscriber.overflowed = False
                 yield format_sse("resync", {})
-            yield _frame(event)
+            yield frame
     finally:
+        ping_timer.cancel()
+        end_timer.cancel()
         _dispatcher.remove(subscriber)
+
+
+HANDOFF_KEY = "nexusone.live.handoff"  # WSGI environ key: the ASGI web process will stream the answer itself
+
+
+class StreamHandoff(StreamingHttpResponse):
+    """The stream view's answer when the web process streams on its event
+    loop (`nexusone.asgi`): the headers, and the `astream` options, no body."""
+
+    def __init__(self, options: dict) -> None:
+        super().__init__(iter(()))
+        self.live_options = options
 
 
 def open_streams() -> int:

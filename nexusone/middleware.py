@@ -40,7 +40,8 @@ class RequestBodyLimitMiddleware:
                 response = json_error_response("payload_too_large", message, 413, {"limit": limit})
             else:
                 response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-            response["Connection"] = "close"
+            # No `Connection` header: hop-by-hop headers are the server's
+            # business (PEP 3333 forbids them from the application).
             return response
         return self.get_response(request)
 

@@ -19,16 +19,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` and the test settings turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("NEXUSONE_TESTING", default=False)
 
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 else:
-    # Production: no defaults for secrets — a missing one must fail loudly.
-    SECRET_KEY = env("SECRET_KEY")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    # Production: no defaults for secrets. A missing one is reported, with every
+    # other missing requirement, by the `nexusone.checks` system check, which
+    # `check --deploy` and the web entry points run before the first request.
+    SECRET_KEY = env("SECRET_KEY", default="")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -90,6 +93,8 @@ INSTALLED_APPS = [
     "emails",
     "sms",
     "notifications",
+    "privacy",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +168,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (the database scheduler installs these entries on start).
 CELERY_BEAT_SCHEDULE = {
+    "webhooks-dispatch-due": {"task": "webhooks.tasks.webhooks_dispatch_due", "schedule": 30},
+    "privacy-retention": {"task": "privacy.tasks.privacy_retention_run", "schedule": 60 * 60},
+    "privacy-purge-deleted-workspaces": {"task": "privacy.tasks.workspace_purge_due", "schedule": 60 * 60},
     "billing-renew-and-downgrade": {"task": "billing.tasks.billing_periods_tick", "schedule": 15 * 60},
     "billing-release-stale-charges": {"task": "billing.tasks.charges_release_stale", "schedule": 5 * 60},
     "billing-retry-stripe-events": {"task": "billing.tasks.stripe_events_retry", "schedule": 5 * 60},

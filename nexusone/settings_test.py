@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("NEXUSONE_TESTING", "1")
+os.environ.setdefault("DEBUG", "1")  # the development shape (the settings default is off)
 
 from nexusone.settings import *  # noqa: F403
 from nexusone.settings import PASSWORD_HASHERS, REDIS_URL

@@ -295,11 +295,13 @@ def _require_member(asset: MediaAsset, user) -> None:
         raise NotFound(_("Not found."))
 
 
-def link(asset: MediaAsset, *, user, absolute: bool = False) -> Link:
-    """The URL a member's browser uses: public, or signed after a membership check."""
+def link(asset: MediaAsset, *, user, absolute: bool = False, seconds: int | None = None) -> Link:
+    """The URL a member's browser uses: public, or signed after a membership
+    check (`seconds`: a validity other than STORAGE_SIGNED_URL_SECONDS)."""
     if not is_public(asset.bucket):
         _require_member(asset, user)
-    return _link(asset.bucket, asset.key, seconds=settings.STORAGE_SIGNED_URL_SECONDS, absolute=absolute)
+    seconds = seconds if seconds is not None else settings.STORAGE_SIGNED_URL_SECONDS
+    return _link(asset.bucket, asset.key, seconds=seconds, absolute=absolute)
 
 
 def url(asset: MediaAsset, *, user, absolute: bool = False) -> str:

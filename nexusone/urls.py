@@ -11,7 +11,7 @@ from billing.webhooks import stripe_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
 from integrations.views import oauth_callback
-from nexusone import health, pages
+from nexusone import appicons, health, pages
 from nexusone.api.exceptions import api_not_found
 from sms.webhooks import twilio_inbound, twilio_status
 from whatsapp.webhooks import whatsapp_webhook
@@ -21,6 +21,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", appicons.favicon, name="favicon"),
+    path("apple-touch-icon.png", appicons.apple_touch_icon, name="apple-touch-icon"),
+    path("site.webmanifest", appicons.webmanifest, name="webmanifest"),
     path("api/v1/", include("nexusone.api.urls")),
     # Public by design (reviewed): the schema documents the surface, not data.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
@@ -62,6 +65,8 @@ urlpatterns += i18n_patterns(
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("integrations.urls")),
+    path("", include("privacy.urls")),
+    path("", include("webhooks.urls")),
     prefix_default_language=True,
 )
 

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
 application = get_wsgi_application()
+
+from nexusone.checks import fail_fast  # noqa: E402  (after setup)
+
+fail_fast()

@@ -102,6 +102,9 @@ def _credits_low_check(workspace_id: int) -> None:
     if account.balance > threshold:
         return
     workspace: Workspace = account.workspace
+    from webhooks.hooks import credits_low
+
+    credits_low(workspace, balance=account.balance, period=f"{account.current_period_start:%Y-%m-%dT%H:%M}")
     notify(
         workspace=workspace,
         kind="credits_low",
@@ -201,6 +204,9 @@ def _broadcast_finished(broadcast_id: int) -> None:
     if broadcast is None:
         return
     touch(broadcast.workspace_id)
+    from webhooks.hooks import broadcast_completed
+
+    broadcast_completed(broadcast)
     notify(
         workspace=broadcast.workspace,
         kind="broadcast_finished",

@@ -108,6 +108,21 @@ for _kind in (
         level="success",
     ),
     Kind(
+        "privacy_export_ready",
+        _("Workspace export ready"),
+        _("The export of %(workspace)s is ready"),
+        _("Open the privacy settings to download it; each download link is valid for one hour."),
+        slack=False,
+        level="success",
+    ),
+    Kind(
+        "webhook_endpoint_disabled",
+        _("Webhook endpoint disabled"),
+        _("A webhook endpoint was disabled"),
+        _("%(url)s failed every delivery for 5 days and was disabled. Fix it, then enable it again."),
+        level="error",
+    ),
+    Kind(
         "integration_expired",
         _("Integration needs attention"),
         _("%(integration)s needs to be reconnected"),

@@ -183,6 +183,9 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ("reprocess",)
 
+    def get_queryset(self, request):
+        return WebhookEvent.unscoped.all()  # staff console: every workspace
+
     def has_change_permission(self, request, obj=None):
         return False
 

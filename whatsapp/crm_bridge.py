@@ -4,8 +4,8 @@ CRM's own services and selectors (WhatsApp never writes CRM rows itself).
 - `segment_recipients` — a segment's contacts with a phone, their id and
   WhatsApp consent (`crm.selectors.segment_queryset`).
 - `contact_for_inbound` — the contact with this phone, or a new one created by
-  `crm.services.contact_create` (which charges the `crm` lead price; without
-  credits the message is kept without a contact and this is logged).
+  `crm.services.contact_create_lead` (free: a sender who writes in is a lead
+  that arrived by itself, never charged `crm` credits).
 - `activity_whatsapp` — a `whatsapp_message` activity, once per wamid
   (`crm.services.activity_add` with a dedupe key).
 - `consent_set` — reflect an opt-out / opt-in on `Contact.whatsapp_opt_in`
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from nexusone.errors import ApplicationError, Conflict, InsufficientCredits, ValidationFailed
+from nexusone.errors import ApplicationError, Conflict, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,8 @@ def contact_find(*, phone: str):
 
 
 def contact_for_inbound(*, workspace, phone: str, profile_name: str = "", idempotency_key: str = ""):
-    """The contact with `phone`, created (and charged by the CRM) if missing.
-    Returns None when it cannot be created (no credits, invalid data)."""
+    """The contact with `phone`, created (free) if missing. Returns None when
+    it cannot be created (invalid data)."""
     from crm import services as crm_services
 
     contact = contact_find(phone=phone)
@@ -80,13 +80,9 @@ def contact_for_inbound(*, workspace, phone: str, profile_name: str = "", idempo
         first, _sep, last = profile_name.strip().partition(" ")
         data.update(first_name=first[:100], last_name=last[:100])
     try:
-        return crm_services.contact_create(
-            workspace=workspace, data=data, source="whatsapp", idempotency_key=idempotency_key or None
-        )
+        return crm_services.contact_create_lead(workspace=workspace, data=data, source="whatsapp")
     except Conflict:
         return contact_find(phone=phone)  # created concurrently
-    except InsufficientCredits:
-        logger.info("whatsapp: no credits to create a CRM contact for an inbound message (workspace %s)", workspace.pk)
     except ApplicationError:
         logger.warning("whatsapp: could not create a CRM contact for an inbound message", exc_info=True)
     return None

@@ -98,7 +98,9 @@ class ReplyForm(forms.Form):
 class BotRuleForm(forms.Form):
     account = forms.TypedChoiceField(label=_("Number"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=100)
-    match_type = forms.ChoiceField(label=_("Match"), choices=BotRule.MatchType.choices)
+    match_type = forms.ChoiceField(
+        label=_("Match"), choices=BotRule.MatchType.choices, initial=BotRule.MatchType.CONTAINS
+    )
     pattern = forms.CharField(
         label=_("Keywords or pattern"),
         max_length=200,

@@ -22,7 +22,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nexusone.crypto import EncryptedTextField
-from nexusone.tenancy import WorkspaceOwned
+from nexusone.tenancy import WorkspaceOwned, WorkspaceScopedManager
+
+# Sandbox numbers get ids Meta never sends (Graph ids are digits).
+SANDBOX_PREFIX = "sandbox-"
 
 
 class WhatsAppAccount(WorkspaceOwned):
@@ -387,7 +390,7 @@ class BotRule(WorkspaceOwned):
 
     account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="bot_rules")
     name = models.CharField(_("name"), max_length=100)
-    match_type = models.CharField(_("match"), max_length=16, choices=MatchType.choices, default=MatchType.KEYWORD)
+    match_type = models.CharField(_("match"), max_length=16, choices=MatchType.choices, default=MatchType.CONTAINS)
     pattern = models.CharField(_("keywords or pattern"), max_length=200)
     language = models.CharField(
         _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, help_text=_("Empty: any language.")
@@ -427,7 +430,13 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=64, blank=True)
 
+    # Fail closed (T27): the webhook edge and the relay work across
+    # workspaces through `unscoped`; anything else reads inside a scope.
+    objects = WorkspaceScopedManager()
+    unscoped = models.Manager()
+
     class Meta:
+        base_manager_name = "unscoped"
         ordering = ["id"]
         indexes = [
             models.Index(fields=["received_at"], condition=Q(processed_at__isnull=True), name="whatsapp_event_pending"),

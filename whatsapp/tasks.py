@@ -51,7 +51,8 @@ def batch_send_task(*, workspace_id: int, batch_id: int) -> dict:
     return outcome.__dict__
 
 
-@workspace_task(name="whatsapp.tasks.webhook_events_process")
+# Inbound messages and opt-outs are recorded even while suspended (the bot stays silent).
+@workspace_task(name="whatsapp.tasks.webhook_events_process", runs_when_suspended=True)
 def webhook_events_process_task(*, workspace_id: int, event_ids: list[int]) -> dict:
     from nexusone.tenancy import require_active_workspace
     from whatsapp.webhooks import events_process
@@ -75,7 +76,7 @@ def templates_sync_task(*, workspace_id: int, account_id: int) -> dict | None:
         return None
 
 
-@workspace_task(name="whatsapp.tasks.workspace_maintenance")
+@workspace_task(name="whatsapp.tasks.workspace_maintenance", runs_when_suspended=True)
 def workspace_maintenance_task(*, workspace_id: int) -> dict:
     """Reap stuck sends and settle finished batches of one workspace."""
     from whatsapp import credits

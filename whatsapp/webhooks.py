@@ -31,12 +31,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from whatsapp.models import Message, WebhookEvent, WhatsAppAccount
+from whatsapp.models import SANDBOX_PREFIX, Message, WebhookEvent, WhatsAppAccount
 from whatsapp.services.statuses import message_transition
 
 logger = logging.getLogger(__name__)
@@ -130,9 +130,12 @@ def ingest_payload(payload: dict) -> int:
         return 0
     numbers = {e[2] for e in events if e[2]}
     wabas = {e[3] for e in events if e[1] == "template"}
-    by_number = {a.phone_number_id: a for a in WhatsAppAccount.unscoped.filter(phone_number_id__in=numbers)}
+    # Only numbers whose token proved them (or sandbox ids, which Meta never
+    # sends) receive anything: a token-less row naming a real number gets nothing.
+    routable = WhatsAppAccount.unscoped.filter(Q(phone_number_id__startswith=SANDBOX_PREFIX) | ~Q(access_token=""))
+    by_number = {a.phone_number_id: a for a in routable.filter(phone_number_id__in=numbers)}
     by_waba = {}
-    for account in WhatsAppAccount.unscoped.filter(waba_id__in=wabas).order_by("pk"):
+    for account in routable.filter(waba_id__in=wabas).order_by("pk"):
         by_waba.setdefault(account.waba_id, account)
     now = timezone.now()
     rows = []
@@ -151,9 +154,9 @@ def ingest_payload(payload: dict) -> int:
             )
         )
     with transaction.atomic():
-        WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        WebhookEvent.unscoped.bulk_create(rows, ignore_conflicts=True)
         pending = list(
-            WebhookEvent.objects.filter(key__in=[row.key for row in rows], processed_at__isnull=True).values_list(
+            WebhookEvent.unscoped.filter(key__in=[row.key for row in rows], processed_at__isnull=True).values_list(
                 "pk", "workspace_id"
             )
         )
@@ -228,7 +231,7 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
     waiting: list[int] = []
     to_settle: set[int] = set()
     accounts: dict[int, WhatsAppAccount] = {}
-    events = WebhookEvent.objects.filter(pk__in=event_ids, workspace_id=workspace.pk, processed_at__isnull=True)
+    events = WebhookEvent.unscoped.filter(pk__in=event_ids, workspace_id=workspace.pk, processed_at__isnull=True)
     for event in events.order_by("pk"):
         account = accounts.get(event.account_id) if event.account_id else None
         if account is None and event.account_id:
@@ -257,7 +260,7 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
                 outcome = "logged"
         except Exception:
             logger.exception("whatsapp webhook event %s failed; it will be retried", event.pk)
-            WebhookEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1, outcome="error")
+            WebhookEvent.unscoped.filter(pk=event.pk).update(attempts=F("attempts") + 1, outcome="error")
             counts["error"] += 1
             continue
         if outcome == "retry" and event.attempts + 1 < MAX_ATTEMPTS:
@@ -267,11 +270,11 @@ def events_process(*, workspace, event_ids: list[int]) -> dict[str, int]:
         counts[outcome] += 1
     now = timezone.now()
     for outcome, ids in finished.items():
-        WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(
+        WebhookEvent.unscoped.filter(pk__in=ids, processed_at__isnull=True).update(
             processed_at=now, attempts=F("attempts") + 1, outcome=outcome[:64]
         )
     if waiting:
-        WebhookEvent.objects.filter(pk__in=waiting).update(attempts=F("attempts") + 1, outcome="waiting")
+        WebhookEvent.unscoped.filter(pk__in=waiting).update(attempts=F("attempts") + 1, outcome="waiting")
     for batch_id in to_settle:
         credits.batch_reprice(batch_id=batch_id)
     return dict(counts)
@@ -282,7 +285,7 @@ def events_relay(*, now=None) -> int:
     task was lost, failed, or was waiting for its message)."""
     now = now or timezone.now()
     pending = list(
-        WebhookEvent.objects.filter(
+        WebhookEvent.unscoped.filter(
             processed_at__isnull=True,
             workspace__isnull=False,
             attempts__lt=MAX_ATTEMPTS,
@@ -291,7 +294,7 @@ def events_relay(*, now=None) -> int:
     )
     enqueue_processing(pending)
     # Give up on events that kept failing: recorded, never silently dropped.
-    WebhookEvent.objects.filter(processed_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(
+    WebhookEvent.unscoped.filter(processed_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(
         processed_at=now, outcome="gave_up"
     )
     return len(pending)

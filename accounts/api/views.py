@@ -5,8 +5,9 @@ Thin: validate input → call a service → render output."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -14,8 +15,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services, token_flows
 from accounts.api import serializers as s
+from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Membership, Role, Workspace
-from billing.selectors import workspace_billing_summary
 from nexusone.api.schema import workspace_path
 from nexusone.api.throttles import consume_window
 from nexusone.api.viewsets import ScopedViewSet, WorkspaceScopedMixin, request_api_key
@@ -95,7 +96,7 @@ class MeView(WorkspaceScopedMixin, APIView):
             memberships = memberships.filter(workspace=request.workspace)
         roles = {m.workspace_id: m.role for m in memberships}
         roles[request.workspace.pk] = request.workspace_role
-        billing = workspace_billing_summary(workspace=request.workspace)
+        summary = workspace_summary(workspace=request.workspace)  # plan and credits, from billing
         return Response(
             {
                 "user": s.UserOutput(request.user).data,
@@ -104,7 +105,7 @@ class MeView(WorkspaceScopedMixin, APIView):
                     for m in memberships
                 ],
                 "workspace": s.WorkspaceOutput(request.workspace, context={"roles": roles}).data,
-                **billing,
+                **summary,
             }
         )
 
@@ -115,8 +116,21 @@ class MeView(WorkspaceScopedMixin, APIView):
         user = services.user_update_profile(user=request.user, data=data.validated_data, via_api_key=_is_key(request))
         return Response(s.UserOutput(user).data)
 
+    @extend_schema(
+        request=inline_serializer("AccountDeleteInput", {"password": drf_serializers.CharField()}),
+        responses={204: None},
+        tags=["accounts"],
+    )
+    def delete(self, request):
+        """Delete the account (privacy.erasure): 409 `sole_owner` lists the workspaces to hand over first."""
+        from privacy.erasure import user_delete
+
+        password = request.data.get("password", "") if hasattr(request.data, "get") else ""
+        user_delete(user=request.user, password=str(password), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     # A profile belongs to the user, not the workspace: any role, never an API key.
-    permissions = {"get": "accounts.view", "patch": "accounts.profile.change"}
+    permissions = {"get": "accounts.view", "patch": "accounts.profile.change", "delete": "accounts.profile.change"}
 
 
 def _is_key(request) -> bool:

@@ -143,7 +143,7 @@ def test_role_change_is_audited(world):
     a.client("owner").patch(
         f"/api/v1/workspaces/{a.workspace.pk}/members/{_member_id(a, 'viewer')}/", {"role": "admin"}, format="json"
     )
-    entry = AuditEntry.objects.get(action="accounts.member.role_changed")
+    entry = AuditEntry.unscoped.get(action="accounts.member.role_changed")
     assert entry.workspace == a.workspace and entry.actor_user == a.users["owner"]
     assert entry.metadata == {"user": a.users["viewer"].email, "from": "viewer", "to": "admin"}
 

@@ -138,9 +138,17 @@ class ColumnOutput(serializers.Serializer):
     label = serializers.CharField()
 
 
+class RowOutput(serializers.DictField):
+    """One table row (column key → value), built by the panels from plain
+    values: passed through as is (a dashboard has hundreds of rows)."""
+
+    def to_representation(self, value):
+        return value
+
+
 class TableOutput(serializers.Serializer):
     columns = ColumnOutput(many=True)
-    rows = serializers.ListField(child=serializers.DictField())
+    rows = serializers.ListField(child=RowOutput())
 
 
 class PanelOutput(serializers.Serializer):
@@ -150,7 +158,7 @@ class PanelOutput(serializers.Serializer):
     message = serializers.CharField(help_text="Why the panel is empty, when it is.")
     summary = LabelValueOutput(many=True)
     columns = ColumnOutput(many=True)
-    rows = serializers.ListField(child=serializers.DictField(), help_text="One per local day, oldest first.")
+    rows = serializers.ListField(child=RowOutput(), help_text="One per local day, oldest first.")
     table = TableOutput(allow_null=True, help_text="A second table (per page, per stage), when the panel has one.")
 
 

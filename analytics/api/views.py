@@ -13,7 +13,7 @@ from rest_framework.throttling import BaseThrottle
 
 from analytics import selectors, tracking
 from analytics.api import serializers as s
-from analytics.dashboard import dashboard, panels_csv
+from analytics.dashboard import dashboard, dashboard_body, panels_csv
 from nexusone.api.pagination import CursorPagination
 from nexusone.api.throttles import consume_window
 from nexusone.api.viewsets import ScopedAPIView
@@ -154,17 +154,5 @@ class DashboardView(ScopedAPIView):
                 panels_csv(panels), content_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )  # fmt: skip
-        body = {
-            "date_from": period.date_from,
-            "date_to": period.date_to,
-            "tz": str(period.tz),
-            "panels": [
-                {"key": p.key, "title": p.title, "used": p.used, "message": p.unused_message,
-                 "summary": [{"label": label, "value": value} for label, value in p.summary],
-                 "columns": [{"key": key, "label": label} for key, label in p.columns], "rows": p.rows,
-                 "table": ({"columns": [{"key": k, "label": label} for k, label in p.extra_table[0]],
-                            "rows": p.extra_table[1]} if p.extra_table else None)}
-                for p in panels
-            ],
-        }  # fmt: skip
+        body = dashboard_body(period, panels)
         return Response(s.DashboardOutput(body).data)

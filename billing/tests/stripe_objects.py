@@ -32,6 +32,107 @@ def link_prices() -> dict[str, str]:
     return ids
 
 
+def product_object(product_id: str, name: str, *, metadata: dict | None = None, active: bool = True) -> dict:
+    """A whole Product as Stripe's OpenAPI fixtures render it."""
+    now = int(time.time())
+    return {
+        "id": product_id,
+        "object": "product",
+        "active": active,
+        "created": now,
+        "default_price": None,
+        "description": None,
+        "images": [],
+        "livemode": False,
+        "marketing_features": [],
+        "metadata": metadata or {},
+        "name": name,
+        "package_dimensions": None,
+        "shippable": None,
+        "statement_descriptor": None,
+        "tax_code": None,
+        "type": "service",
+        "unit_label": None,
+        "updated": now,
+        "url": None,
+    }
+
+
+def price_object(
+    price_id: str,
+    product_id: str,
+    *,
+    unit_amount: int,
+    currency: str = "usd",
+    recurring: bool = True,
+    lookup_key: str | None = None,
+    nickname: str | None = None,
+    active: bool = True,
+    metadata: dict | None = None,
+) -> dict:
+    """A whole Price as Stripe sends it — `unit_amount_decimal` is always a
+    string (the pinned SDK turns it into a `Decimal`)."""
+    return {
+        "id": price_id,
+        "object": "price",
+        "active": active,
+        "billing_scheme": "per_unit",
+        "created": int(time.time()),
+        "currency": currency,
+        "custom_unit_amount": None,
+        "livemode": False,
+        "lookup_key": lookup_key,
+        "metadata": metadata or {},
+        "nickname": nickname,
+        "product": product_id,
+        "recurring": {
+            "interval": "month",
+            "interval_count": 1,
+            "meter": None,
+            "trial_period_days": None,
+            "usage_type": "licensed",
+        }
+        if recurring
+        else None,
+        "tax_behavior": "unspecified",
+        "tiers_mode": None,
+        "transform_quantity": None,
+        "type": "recurring" if recurring else "one_time",
+        "unit_amount": unit_amount,
+        "unit_amount_decimal": str(unit_amount),
+    }
+
+
+def customer_object(customer_id: str, *, email: str = "", name: str = "", metadata: dict | None = None) -> dict:
+    return {
+        "id": customer_id,
+        "object": "customer",
+        "address": None,
+        "balance": 0,
+        "created": int(time.time()),
+        "currency": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": None,
+        "email": email or None,
+        "invoice_prefix": customer_id[-8:].upper(),
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
+        "livemode": False,
+        "metadata": metadata or {},
+        "name": name or None,
+        "phone": None,
+        "preferred_locales": [],
+        "shipping": None,
+        "tax_exempt": "none",
+        "test_clock": None,
+    }
+
+
 def event(kind: str, obj: dict, *, event_id: str | None = None, created: int | None = None) -> dict:
     return {
         "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
@@ -57,7 +158,12 @@ def subscription(
 ) -> dict:
     start = start or int(time.time()) - 60
     end = start + 30 * DAY
-    item = {"id": f"si_{sub_id}", "object": "subscription_item", "price": {"id": price, "object": "price"}}
+    item = {
+        "id": f"si_{sub_id}",
+        "object": "subscription_item",
+        "price": price_object(price, f"prod_{price}", unit_amount=9700),
+        "quantity": 1,
+    }
     data = {
         "id": sub_id,
         "object": "subscription",

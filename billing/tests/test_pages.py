@@ -59,6 +59,41 @@ def test_without_payments_an_owner_gets_a_message_not_an_error(world, settings):
     assert "Payments are not configured" in response.content.decode()
 
 
+def test_the_local_sandbox_completes_a_plan_and_a_top_up_when_debug_has_no_stripe_key(world, settings):
+    from billing.models import BillingAccount
+
+    settings.STRIPE_SECRET_KEY, settings.DEBUG = "", True
+    a = world["A"]
+    url = f"/en/w/{a.workspace.slug}/billing/"
+    owner = signed_in(a.users["owner"])
+    html = owner.get(url).content.decode()
+    assert "Payments sandbox" in html and "Choose Pro" in html and "Buy" in html
+    assert owner.post(url, {"action": "upgrade", "plan": "pro"}).status_code == 302
+    acct = BillingAccount.unscoped.get(workspace=a.workspace)
+    assert (acct.plan.key, acct.plan_credits, acct.status) == ("pro", 500, "active")
+    assert owner.post(url, {"action": "topup", "pack": "starter"}).status_code == 302
+    acct.refresh_from_db()
+    assert acct.purchased_credits > 0
+    assert LedgerEntry.unscoped.filter(workspace=a.workspace, kind="purchase").count() == 1
+    assert signed_in(a.users["viewer"]).post(url, {"action": "topup", "pack": "starter"}).status_code == 403
+
+
+def test_the_sandbox_never_exists_with_debug_off(world, settings):
+    from billing.models import BillingAccount
+    from billing.sandbox import sandbox_subscribe
+    from nexusone.errors import NotFound
+
+    settings.STRIPE_SECRET_KEY, settings.DEBUG = "", False
+    a = world["A"]
+    url = f"/en/w/{a.workspace.slug}/billing/"
+    owner = signed_in(a.users["owner"])
+    assert "Payments sandbox" not in owner.get(url).content.decode()
+    owner.post(url, {"action": "upgrade", "plan": "pro"})
+    assert BillingAccount.unscoped.get(workspace=a.workspace).plan.key == "free"
+    with pytest.raises(NotFound):
+        sandbox_subscribe(workspace=a.workspace, plan_key="pro", actor=a.users["owner"], actor_role="owner")
+
+
 def test_an_owner_is_sent_to_stripe_checkout_and_portal(world, stripe_api):
     so.link_prices()
     a = world["A"]

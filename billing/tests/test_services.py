@@ -116,7 +116,7 @@ def test_staff_adjustments_need_a_reason_never_go_negative_and_are_audited():
     services.credits_adjust(workspace=ws, amount=-20, bucket="plan", reason="abuse", actor=staff)
     acct = assert_ledger_matches(ws)
     assert (acct.plan_credits, acct.purchased_credits) == (30, 100)
-    audit = AuditEntry.objects.filter(action="billing.credits.adjusted", workspace=ws).order_by("id")
+    audit = AuditEntry.unscoped.filter(action="billing.credits.adjusted", workspace=ws).order_by("id")
     assert [a.metadata["amount"] for a in audit] == [100, -20]
     assert audit[0].actor_user == staff and audit[0].metadata["reason"] == "goodwill after outage"
 
@@ -128,7 +128,7 @@ def test_plan_change_by_staff_starts_a_new_period_and_is_audited():
     services.plan_change(workspace=ws, plan=plan("premium"), reason="partner deal", actor=staff)
     acct = assert_ledger_matches(ws)
     assert (acct.plan.key, acct.plan_credits, acct.purchased_credits) == ("premium", 2000, 5)
-    audit = AuditEntry.objects.get(action="billing.plan.changed", workspace=ws)
+    audit = AuditEntry.unscoped.get(action="billing.plan.changed", workspace=ws)
     assert audit.metadata == {"from": "free", "to": "premium", "reason": "partner deal", "reset_credits": True}
     services.plan_change(workspace=ws, plan=plan("pro"), reason="downgrade", actor=staff, reset_credits=False)
     assert assert_ledger_matches(ws).plan_credits == 2000

@@ -251,6 +251,10 @@ def _notify(project: VideoProject) -> None:
     if project.status not in (VideoProject.Status.COMPLETED, VideoProject.Status.FAILED):
         return
     completed = project.status == VideoProject.Status.COMPLETED
+    if completed:
+        from webhooks.hooks import video_completed
+
+        video_completed(project)
     notify(
         workspace=project.workspace,
         kind="video_ready" if completed else "video_failed",

@@ -274,6 +274,42 @@ def test_not_enough_credits_is_402_and_nothing_is_imported(world, django_capture
     assert contact_import.file_key and not _exists(contact_import.file_key)  # the upload is not kept
 
 
+def test_a_suspended_workspaces_import_stops_and_is_refunded(world, member, django_capture_on_commit_callbacks):
+    from accounts.models import Workspace
+
+    workspace = world["A"].workspace
+    with django_capture_on_commit_callbacks(execute=False) as held:
+        response = upload(member, "email\nn1@example.com\nn2@example.com\n")
+    assert response.status_code == 202 and balance(workspace) == 1000 - 10
+    Workspace.objects.filter(pk=workspace.pk).update(is_suspended=True)
+    for callback in held:  # the queued job runs after the suspension
+        callback()
+    contact_import = ContactImport.unscoped.get()
+    assert (contact_import.status, contact_import.error_code) == (ImportStatus.FAILED, "workspace_suspended")
+    assert not Contact.unscoped.filter(workspace=workspace).exists()
+    assert balance(workspace) == 1000
+
+
+def test_an_import_failing_midway_refunds_only_what_it_did_not_apply(world, member, django_capture_on_commit_callbacks):
+    from billing.models import Charge
+
+    workspace = world["A"].workspace
+    with django_capture_on_commit_callbacks(execute=False):
+        response = upload(member, "email\nn1@example.com\nn2@example.com\nn3@example.com\n")
+    assert response.status_code == 202 and balance(workspace) == 1000 - 15
+    contact_import = ContactImport.unscoped.get()
+    with workspace_scope(workspace):
+        make_contact(workspace, email="n1@example.com")  # the first chunk got in…
+        ContactImport.unscoped.filter(pk=contact_import.pk).update(created=1)
+        services.import_fail(import_id=contact_import.pk, code="server_error", message="x")  # …then it died
+    assert balance(workspace) == 1000 - 5  # the contact it created is paid for, the two it did not are refunded
+    charge = Charge.unscoped.get(pk=contact_import.charge_id)
+    assert (charge.status, charge.refunded_quantity) == ("committed", 2)
+    with workspace_scope(workspace):
+        services.import_fail(import_id=contact_import.pk, code="server_error", message="x")  # twice: no change
+    assert balance(workspace) == 1000 - 5
+
+
 def _exists(key: str) -> bool:
     from django.core.files.storage import default_storage
 

@@ -79,7 +79,7 @@ def test_a_good_key_is_verified_stored_encrypted_and_never_returned(world, provi
         key not in record.getMessage() and key not in json.dumps(record.__dict__, default=str)
         for record in caplog.records
     )
-    entry = AuditEntry.objects.get(workspace=a.workspace, action="integrations.connection.connected")
+    entry = AuditEntry.unscoped.get(workspace=a.workspace, action="integrations.connection.connected")
     assert entry.actor_user == a.users["admin"] and key not in json.dumps(entry.metadata)
     listed = a.client("viewer").get("/api/v1/integrations/").json()
     assert key not in json.dumps(listed)
@@ -106,7 +106,7 @@ def test_a_bad_key_is_refused_with_the_providers_reason_and_nothing_stored(world
     assert error["details"]["provider"] == provider and reason in error["details"]["reason"]
     assert BAD not in response.content.decode()
     assert not Connection.unscoped.filter(workspace=a.workspace).exists()
-    assert not AuditEntry.objects.filter(workspace=a.workspace, action__startswith="integrations.").exists()
+    assert not AuditEntry.unscoped.filter(workspace=a.workspace, action__startswith="integrations.").exists()
 
 
 def test_a_provider_that_is_down_is_a_502_not_a_refusal(world):
@@ -172,7 +172,7 @@ def test_check_marks_a_revoked_key_expired_once_and_recovers(world, providers):
     assert body["status"] == "expired" and "Incorrect API key" in body["last_error"]
     assert GOOD["openai"] not in json.dumps(body)
     a.client("admin").post("/api/v1/integrations/openai/check")
-    changes = AuditEntry.objects.filter(workspace=a.workspace, action="integrations.connection.status_changed")
+    changes = AuditEntry.unscoped.filter(workspace=a.workspace, action="integrations.connection.status_changed")
     assert changes.count() == 1  # expired once, not at every check
     providers.routes[("GET", "/v1/models")] = openai_models({GOOD["openai"]})
     assert a.client("admin").post("/api/v1/integrations/openai/check").json()["status"] == "connected"
@@ -201,7 +201,7 @@ def test_disconnect_removes_the_row_and_announces_it(world, providers, django_ca
     assert response.status_code == 204
     assert not Connection.unscoped.filter(workspace=a.workspace).exists()
     assert [r["provider"] for r in received] == ["openai"]
-    assert AuditEntry.objects.filter(action="integrations.connection.disconnected").count() == 1
+    assert AuditEntry.unscoped.filter(action="integrations.connection.disconnected").count() == 1
     assert a.client("viewer").get("/api/v1/integrations/openai").json()["status"] == "not_connected"
     assert a.client("admin").delete("/api/v1/integrations/openai").status_code == 404
 
@@ -216,7 +216,7 @@ def test_picking_a_setting_accepts_only_the_connections_assets(world, providers)
         response = client.patch("/api/v1/integrations/openai", {"settings": bad}, format="json")
         assert response.status_code == 400 and set(response.json()["error"]["details"]) == set(bad)
     assert Connection.unscoped.get(workspace=a.workspace).settings == {"model": "gpt-4o"}
-    assert AuditEntry.objects.filter(action="integrations.connection.settings_changed").count() == 1
+    assert AuditEntry.unscoped.filter(action="integrations.connection.settings_changed").count() == 1
 
 
 def test_connected_signal_fires_after_commit(world, providers, django_capture_on_commit_callbacks):

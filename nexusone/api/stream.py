@@ -103,6 +103,8 @@ class EventStreamView(ScopedAPIView):
             "max_seconds": settings.LIVE_STREAM_MAX_SECONDS,
             "heartbeat": settings.LIVE_STREAM_HEARTBEAT_SECONDS,
         }
+        if request.META.get(live.HANDOFF_KEY):  # the web process streams it on its event loop (nexusone.asgi)
+            return _headers(live.StreamHandoff(options))
         # The stream needs no database: give this thread's connection back now
         # (under ASGI the thread ends with this call and would strand it).
         for connection in connections.all(initialized_only=True):
@@ -110,7 +112,11 @@ class EventStreamView(ScopedAPIView):
                 connection.close()
         asynchronous = isinstance(request._request, ASGIRequest)
         frames = live.astream(**options) if asynchronous else live.stream(**options)
-        response = StreamingHttpResponse(frames, content_type="text/event-stream; charset=utf-8")
-        response["Cache-Control"] = "no-cache, no-transform"
-        response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
-        return response
+        return _headers(StreamingHttpResponse(frames))
+
+
+def _headers(response: StreamingHttpResponse) -> StreamingHttpResponse:
+    response["Content-Type"] = "text/event-stream; charset=utf-8"
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response

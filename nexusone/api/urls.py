@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("sms.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("agents.api.urls")),
+    path("", include("privacy.api.urls")),
+    path("", include("webhooks.api.urls")),
     re_path(r"^events/stream/?$", EventStreamView.as_view(), name="live-event-stream"),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
 ]

@@ -33,6 +33,10 @@ VIEWER_WRITABLE = {
     ("notification-read-all", "post"),
     # reporting what one did in the client (usage tracker; never carries credits)
     ("analytics-events", "post"),
+    # restoring a workspace one owns is checked against that workspace, not this one
+    ("workspace-deletion-restore", "post"),
+    # deleting one's own account (password-checked) concerns the user, not the workspace
+    ("me", "delete"),
 }
 
 

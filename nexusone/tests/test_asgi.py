@@ -1,5 +1,6 @@
-"""The web process's router (nexusone/asgi.py): the stream to Django's ASGI
-handler, every other route to the WSGI thread pool, lifespan answered."""
+"""The web process's router (nexusone/asgi.py): the stream to its own
+endpoint (tested in test_asgi_stream.py), every other route to the WSGI
+thread pool, lifespan answered."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def test_routes_and_lifespan(monkeypatch):
 
         return app
 
-    monkeypatch.setattr(asgi, "django_asgi", asyncio.run(fake("asgi")))
+    monkeypatch.setattr(asgi, "stream_endpoint", asyncio.run(fake("stream")))
     monkeypatch.setattr(asgi, "django_wsgi", asyncio.run(fake("wsgi")))
 
     async def scenario():
@@ -37,8 +38,8 @@ def test_routes_and_lifespan(monkeypatch):
 
     assert asyncio.run(scenario()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert calls == [
-        ("asgi", "/api/v1/events/stream"),
-        ("asgi", "/api/v1/events/stream/"),
+        ("stream", "/api/v1/events/stream"),
+        ("stream", "/api/v1/events/stream/"),
         ("wsgi", "/api/v1/notifications/"),
         ("wsgi", "/he/w/x/"),
     ]

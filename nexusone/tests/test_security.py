@@ -145,6 +145,7 @@ def _deploy_env() -> dict:
         SECRET_KEY="x" * 20 + "-Production-Secret-Key-0123456789-abcdefghij",
         ALLOWED_HOSTS="app.example.com",
         ADMIN_URL="ops-4f9c/",
+        FIELD_ENCRYPTION_KEYS="x5dhXbM0kq3mM6S4QkQ0rQ7r3kH6tHk3j9nOgHFOy4g=",
         DJANGO_SETTINGS_MODULE="nexusone.settings",
     )
     return env
@@ -167,7 +168,7 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = _deploy_env()
     env.pop("SECRET_KEY")
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; django.setup()"],
+        [sys.executable, "-c", "import nexusone.wsgi"],
         cwd=ROOT,
         env=env,
         capture_output=True,

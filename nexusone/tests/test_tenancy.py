@@ -24,6 +24,39 @@ def test_every_workspace_owned_model_has_a_scoped_default_manager():
         assert hasattr(model, "unscoped"), model
 
 
+# Rows that belong to a person as much as to a workspace, read by user.
+USER_LEVEL_MODELS = {"accounts.Membership"}
+
+
+def test_every_model_with_a_workspace_foreign_key_fails_closed():
+    """Not only WorkspaceOwned models: the audit log and the WhatsApp inbound
+    outbox point at a workspace too (nullable), and read nothing unscoped."""
+    from django.apps import apps
+
+    from accounts.models import Workspace
+
+    for model in apps.get_models():
+        points_at_a_workspace = any(
+            field.many_to_one and field.related_model is Workspace for field in model._meta.get_fields()
+        )
+        if points_at_a_workspace and model._meta.label not in USER_LEVEL_MODELS:
+            assert isinstance(model._default_manager, WorkspaceScopedManager), model._meta.label
+            assert model._base_manager.__class__.__name__ == "Manager", model._meta.label
+
+
+def test_audit_entries_and_webhook_events_need_a_scope(world):
+    from nexusone.audit import AuditEntry, audit_record
+    from whatsapp.models import WebhookEvent
+
+    audit_record(action="accounts.workspace.suspended", workspace=world["A"].workspace)
+    WebhookEvent.unscoped.create(key="k1", kind="message", workspace=world["B"].workspace, payload={})
+    for model in (AuditEntry, WebhookEvent):
+        with pytest.raises(WorkspaceScopeMissing):
+            list(model.objects.all())
+    with workspace_scope(world["A"].workspace):
+        assert AuditEntry.objects.count() == 1 and not WebhookEvent.objects.exists()
+
+
 def test_querying_without_a_scope_raises_instead_of_leaking(world):
     make_api_key(world["A"].workspace)
     for evaluate in (

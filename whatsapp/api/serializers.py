@@ -169,7 +169,7 @@ class ReplyInput(serializers.Serializer):
 class BotRuleInput(serializers.Serializer):
     whatsapp_account_id = serializers.IntegerField(min_value=1)
     name = serializers.CharField(max_length=100)
-    match_type = serializers.ChoiceField(choices=BotRule.MatchType.choices, default=BotRule.MatchType.KEYWORD)
+    match_type = serializers.ChoiceField(choices=BotRule.MatchType.choices, default=BotRule.MatchType.CONTAINS)
     pattern = serializers.CharField(max_length=200)
     language = serializers.ChoiceField(choices=[("", "any"), *settings.LANGUAGES], required=False, allow_blank=True)
     reply_type = serializers.ChoiceField(choices=BotRule.ReplyType.choices, default=BotRule.ReplyType.TEXT)

@@ -241,5 +241,18 @@ class CloudApiProvider:
             quality_rating=str(data.get("quality_rating", "")),
         )
 
+    def waba_phone_number_ids(self) -> set[str]:
+        """The ids of the numbers in this WhatsApp Business Account
+        (`GET /{waba_id}/phone_numbers`, following pages)."""
+        data = self._request("GET", f"/{self.waba_id}/phone_numbers", params={"fields": "id", "limit": "100"})
+        ids: set[str] = set()
+        for _page in range(20):
+            ids.update(str(row.get("id", "")) for row in data.get("data") or [])
+            next_url = (data.get("paging") or {}).get("next")
+            if not next_url:
+                break
+            data = self._get_url(next_url)
+        return ids
+
     def close(self) -> None:
         """The shared client stays open for the next batch."""

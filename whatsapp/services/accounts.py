@@ -2,12 +2,22 @@
 
 - `account_connect`: the plan's WhatsApp-number quota is checked under the
   billing account lock (two concurrent connects cannot both pass); with an
-  access token the number is verified against the Cloud API first (a wrong
-  token or id is a 400 and nothing is stored); without one it runs on the
-  sandbox. The token is encrypted at rest (`nexusone.crypto`), bound to the
+  access token the number is verified against the Cloud API first — the
+  token must read `GET /{phone_number_id}` and the number must be listed by
+  `GET /{waba_id}/phone_numbers` (a wrong token, id or WABA is a 400 and
+  nothing is stored); without one it runs on the sandbox under an id of its
+  own (`sandbox-…`), which Meta can never send. Webhooks route only to
+  numbers whose token proved them, or to sandbox ids (`whatsapp.webhooks`),
+  so nobody can claim another business's number first and read its inbox. A
+  number held by an unproven (token-less) row is taken over by the account
+  that proves it; one held by a proven account is a 409 that names no
+  workspace. The token is encrypted at rest (`nexusone.crypto`), bound to the
   workspace; only its last 4 characters are ever shown. Templates are synced
   after commit.
 - `account_update`: name, rate, bot switch, or a new token (verified the same way).
+- Credentials are checked before anything uses them (`credential_clean`):
+  visible ASCII only, at most 2,048 characters, else a 400 naming the field
+  (a non-ASCII token cannot even be put in an `Authorization` header).
 - `account_delete`: cancels the number's active broadcasts (refunding what was
   not sent) and removes the number; its history stays.
 - `templates_sync`: upsert Meta's templates by (name, language); templates
@@ -17,6 +27,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,16 +38,35 @@ from billing.quotas import quota_check_whatsapp_numbers, quota_lock
 from nexusone.audit import audit_record
 from nexusone.crypto import last4
 from nexusone.errors import Conflict, ProviderError, ValidationFailed
-from whatsapp.models import Broadcast, MessageTemplate, WhatsAppAccount
+from whatsapp.models import SANDBOX_PREFIX, Broadcast, MessageTemplate, WhatsAppAccount
 from whatsapp.providers import ProviderFailure, provider_for
 from whatsapp.providers.base import PhoneNumberInfo
 from whatsapp.providers.cloud_api import CloudApiProvider
 
+CREDENTIAL_MAX_LENGTH = 2048
+
+
+def sandbox_phone_number_id() -> str:
+    """An id Meta never sends (Graph ids are digits): a sandbox number cannot
+    receive another business's webhooks."""
+    return f"{SANDBOX_PREFIX}{secrets.token_hex(8)}"
+
+
+def credential_clean(value: str, *, field: str, max_length: int = CREDENTIAL_MAX_LENGTH) -> str:
+    """A token or secret as a provider accepts it: visible ASCII, sane length."""
+    value = (value or "").strip()
+    if value and (len(value) > max_length or not all("!" <= ch <= "~" for ch in value)):
+        raise ValidationFailed(details={field: [str(RegexValidator.message)]})
+    return value
+
 
 def _verify(*, phone_number_id: str, waba_id: str, access_token: str) -> PhoneNumberInfo:
+    if not phone_number_id.isdigit():  # a sandbox id: Meta has no such number
+        raise ValidationFailed(details={"phone_number_id": [_("Meta does not know this phone number ID.")]})
     provider = CloudApiProvider(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
     try:
-        return provider.phone_number_info()
+        info = provider.phone_number_info()
+        in_waba = phone_number_id in provider.waba_phone_number_ids()
     except ProviderFailure as failure:
         if failure.reason in ("token_expired", "permission_denied"):
             raise ValidationFailed(
@@ -45,6 +77,21 @@ def _verify(*, phone_number_id: str, waba_id: str, access_token: str) -> PhoneNu
                 details={"phone_number_id": [_("Meta does not know this phone number ID.")]}
             ) from failure
         raise ProviderError(_("WhatsApp could not be reached to verify the number. Try again.")) from failure
+    if not in_waba:
+        raise ValidationFailed(details={"phone_number_id": [_("Meta does not know this phone number ID.")]})
+    return info
+
+
+def _claim(phone_number_id: str) -> None:
+    """Make room for a proven number: a row holding it without a token (never
+    proven) gives it up and becomes a sandbox number; a proven holder wins."""
+    holder = WhatsAppAccount.unscoped.select_for_update().filter(phone_number_id=phone_number_id).first()
+    if holder is None:
+        return
+    if not holder.is_sandbox:
+        # The same answer whoever holds it: no workspace is named.
+        raise Conflict(_("This phone number is already connected to a workspace."), code="already_connected")
+    WhatsAppAccount.unscoped.filter(pk=holder.pk).update(phone_number_id=sandbox_phone_number_id())
 
 
 def account_connect(
@@ -58,14 +105,16 @@ def account_connect(
     name: str = "",
     request=None,
 ) -> WhatsAppAccount:
+    access_token = credential_clean(access_token, field="access_token")
     info = PhoneNumberInfo(display_phone_number=display_phone_number)
     if access_token:
         info = _verify(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
+    else:
+        phone_number_id = sandbox_phone_number_id()
     with transaction.atomic():
         quota_lock(workspace=workspace)
         quota_check_whatsapp_numbers(workspace=workspace, used=lambda: WhatsAppAccount.objects.count())
-        if WhatsAppAccount.unscoped.filter(phone_number_id=phone_number_id).exists():
-            raise Conflict(_("This phone number is already connected to a workspace."), code="already_connected")
+        _claim(phone_number_id)
         account = WhatsAppAccount(
             name=name,
             waba_id=waba_id,
@@ -99,7 +148,7 @@ def account_update(*, workspace, account: WhatsAppAccount, data: dict, user=None
             fields.append(name)
     token_changed = "access_token" in data
     if token_changed:
-        token = data["access_token"] or ""
+        token = credential_clean(data["access_token"] or "", field="access_token")
         if token:
             info = _verify(phone_number_id=account.phone_number_id, waba_id=account.waba_id, access_token=token)
             account.display_phone_number = info.display_phone_number or account.display_phone_number

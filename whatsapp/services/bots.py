@@ -3,9 +3,13 @@ contact's language, plus the hook through which AI agents will answer.
 
 Matching (rules in `priority` order, active ones only): `keyword` — the whole
 message equals one of the comma-separated keywords (normalised like
-opt-out keywords); `contains` — every word of one comma-separated phrase
-appears; `regex` — `re.search` (case-insensitive) on at most 1,000
-characters, patterns limited to 200 characters and validated when saved.
+opt-out keywords); `contains` (the default) — every word of one
+comma-separated phrase appears anywhere in the message, so the keyword
+"hours" answers "What are your hours?"; `regex` — a case-insensitive search
+with RE2 (google-re2: linear-time matching, no backtracking, so a pattern
+such as `(a+)+$` cannot keep a worker busy) on at most 1,000 characters,
+patterns limited to 200 characters and validated when saved (RE2 syntax: no
+backreferences or look-around).
 Among matching rules, one in the contact's language wins over one for any
 language. No rule matched → each registered fallback responder (AI agents)
 is asked in turn. Replies are ordinary sends: charged, rate limited, within
@@ -15,9 +19,9 @@ the 24-hour window (an inbound message just opened it).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 
+import re2
 from django.utils.translation import gettext as _
 
 from nexusone.errors import ApplicationError, ValidationFailed
@@ -37,6 +41,20 @@ def register_fallback_responder(responder: Callable) -> None:
         FALLBACK_RESPONDERS.append(responder)
 
 
+def regex_compile(pattern: str):
+    """A case-insensitive RE2 program (linear time in the text's length)."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 8 << 20
+    return re2.compile(pattern, options)
+
+
+def _error_text(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else ""
+    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+
+
 def pattern_validate(*, match_type: str, pattern: str) -> str:
     pattern = (pattern or "").strip()
     if not pattern:
@@ -45,10 +63,10 @@ def pattern_validate(*, match_type: str, pattern: str) -> str:
         raise ValidationFailed(details={"pattern": [_("At most 200 characters.")]})
     if match_type == BotRule.MatchType.REGEX:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex_compile(pattern)
+        except re2.error as exc:
             raise ValidationFailed(
-                details={"pattern": [_("Not a valid regular expression: %(e)s") % {"e": exc}]}
+                details={"pattern": [_("Not a valid regular expression: %(e)s") % {"e": _error_text(exc)}]}
             ) from exc
     return pattern
 
@@ -71,8 +89,8 @@ def rule_matches(rule: BotRule, text: str) -> bool:
     text = text[:MAX_TEXT]
     if rule.match_type == BotRule.MatchType.REGEX:
         try:
-            return re.search(rule.pattern, text, flags=re.IGNORECASE) is not None
-        except re.error:
+            return regex_compile(rule.pattern).search(text) is not None
+        except re2.error:
             return False
     normalized = normalize_keyword(text)
     phrases = [normalize_keyword(part) for part in rule.pattern.split(",")]
@@ -115,7 +133,7 @@ def bot_respond(*, workspace, account: WhatsAppAccount, conversation: Conversati
     responder). Returns the queued reply Message or None."""
     from whatsapp.services.conversations import message_send
 
-    if not account.bot_enabled or not text:
+    if not account.bot_enabled or not text or workspace.is_suspended:
         return None
     language = conversation.language
     rule = rule_for(account=account, text=text, language=language)

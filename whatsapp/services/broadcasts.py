@@ -375,7 +375,10 @@ def broadcasts_start_due(*, now=None) -> int:
 
     now = now or timezone.now()
     started = 0
-    due = Broadcast.unscoped.filter(status=Broadcast.Status.SCHEDULED, schedule_date__lte=now)
+    # A suspended workspace's broadcasts stay scheduled until the suspension is lifted.
+    due = Broadcast.unscoped.filter(
+        status=Broadcast.Status.SCHEDULED, schedule_date__lte=now, workspace__is_suspended=False
+    )
     for pk, workspace_id in list(due.values_list("pk", "workspace_id")[:500]):
         if Broadcast.unscoped.filter(pk=pk, status=Broadcast.Status.SCHEDULED).update(status=Broadcast.Status.QUEUED):
             enqueue(broadcast_dispatch_task, workspace_id=workspace_id, broadcast_id=pk)
@@ -392,8 +395,10 @@ def broadcasts_relay(*, now=None) -> int:
 
     now = now or timezone.now()
     relayed = 0
-    stuck_queued = Broadcast.unscoped.filter(status=Broadcast.Status.QUEUED, updated_at__lt=now - timedelta(minutes=2))
-    stalled = Broadcast.unscoped.filter(status=Broadcast.Status.SENDING).filter(
+    stuck_queued = Broadcast.unscoped.filter(
+        status=Broadcast.Status.QUEUED, updated_at__lt=now - timedelta(minutes=2), workspace__is_suspended=False
+    )
+    stalled = Broadcast.unscoped.filter(status=Broadcast.Status.SENDING, workspace__is_suspended=False).filter(
         last_progress_at__lt=now - timedelta(minutes=5)
     )
     for pk, workspace_id in list(stuck_queued.values_list("pk", "workspace_id")[:200]) + list(

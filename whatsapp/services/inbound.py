@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from analytics.rollups import bump
 from nexusone.live import publish_on_commit
+from webhooks import hooks as webhook_hooks
 from whatsapp import crm_bridge
 from whatsapp.keywords import is_opt_in, is_opt_out
 from whatsapp.models import Conversation, Message, OptOut, WhatsAppAccount
@@ -91,6 +92,7 @@ def inbound_receive(*, workspace, account: WhatsAppAccount, message: dict, conta
         except IntegrityError:
             return None  # the same message, processed concurrently
         bump(workspace_id=workspace.pk, module="whatsapp", metric="received", at=received_at)
+        webhook_hooks.message_received(stored)
         publish_on_commit(workspace.pk, "inbox.message", {"conversation": conversation.pk, "message": stored.pk})
         Conversation.objects.filter(pk=conversation.pk).update(
             last_inbound_at=received_at,

@@ -68,7 +68,12 @@ class CloudApiDouble:
         ]  # fmt: skip
         router.post(url__regex=rf"{GRAPH}/\d+/messages").mock(side_effect=self._send)
         router.get(url__regex=rf"{GRAPH}/\d+/message_templates.*").mock(side_effect=self._templates)
+        router.get(url__regex=rf"{GRAPH}/\d+/phone_numbers.*").mock(side_effect=self._waba_numbers)
         router.get(url__regex=rf"{GRAPH}/\d+(\?.*)?$").mock(side_effect=self._phone)
+        # The numbers Meta lists under any WABA: every number read so far, except
+        # those another business owns (`foreign`).
+        self.read_numbers: list[str] = []
+        self.foreign: set[str] = set()
 
     @staticmethod
     def graph_error(code: int, message: str, details: str = "", status: int = 400) -> tuple[int, dict]:
@@ -106,7 +111,16 @@ class CloudApiDouble:
     def _templates(self, request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": self.templates, "paging": {"cursors": {"before": "a", "after": "b"}}})
 
+    def _waba_numbers(self, request: httpx.Request) -> httpx.Response:
+        rows = [
+            {"id": number, "display_phone_number": "+1 631-555-5555", "verified_name": "Jasper's Market",
+             "quality_rating": "GREEN", "code_verification_status": "VERIFIED"}
+            for number in dict.fromkeys(self.read_numbers) if number not in self.foreign
+        ]  # fmt: skip
+        return httpx.Response(200, json={"data": rows, "paging": {"cursors": {"before": "a", "after": "b"}}})
+
     def _phone(self, request: httpx.Request) -> httpx.Response:
+        self.read_numbers.append(request.url.path.rsplit("/", 1)[-1])
         return httpx.Response(
             200,
             json={"verified_name": "Jasper's Market", "display_phone_number": "+1 631-555-5555",

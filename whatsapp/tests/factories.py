@@ -5,18 +5,28 @@ from __future__ import annotations
 import itertools
 
 from nexusone.tenancy import workspace_scope
-from whatsapp.models import BotRule, Broadcast, Conversation, Message, MessageTemplate, OptOut, WhatsAppAccount
+from whatsapp.models import (
+    SANDBOX_PREFIX,
+    BotRule,
+    Broadcast,
+    Conversation,
+    Message,
+    MessageTemplate,
+    OptOut,
+    WhatsAppAccount,
+)
 
 _ids = itertools.count(100000000000001)
 
 
 def make_account(workspace, **kwargs) -> WhatsAppAccount:
-    """A sandbox number unless `access_token` is given."""
+    """A sandbox number (a `sandbox-…` id, as `account_connect` gives it)
+    unless `access_token` is given (then a Graph id: digits)."""
     number = next(_ids)
     values = {
         "name": f"Number {workspace.slug}",
         "waba_id": str(number + 500000),
-        "phone_number_id": str(number),
+        "phone_number_id": str(number) if kwargs.get("access_token") else f"{SANDBOX_PREFIX}{number}",
         "display_phone_number": "+15550001111",
         **kwargs,
     }

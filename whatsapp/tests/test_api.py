@@ -4,10 +4,11 @@ opt-outs, account removal, and query budgets on every list."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from billing.models import BillingAccount, Plan
 from nexusone.tenancy import workspace_scope
-from whatsapp.models import BotRule, Broadcast, OptOut, WhatsAppAccount
+from whatsapp.models import BotRule, Broadcast, Conversation, OptOut, WhatsAppAccount
 from whatsapp.tests.conftest import TOKEN, CloudApiDouble, balance, give_credits
 from whatsapp.tests.factories import (
     make_account,
@@ -59,11 +60,23 @@ def test_a_token_meta_refuses_is_a_400_and_nothing_is_stored(world, cloud_api):
     status, error = CloudApiDouble.graph_error(
         190, "Invalid OAuth access token - Cannot parse access token", status=401
     )
-    cloud_api.router.routes[2].side_effect = lambda request: httpx.Response(status, json=error)
+    cloud_api.router.routes[3].side_effect = lambda request: httpx.Response(status, json=error)
     response = connect(world["A"], access_token="EAAG-bad-token")
     assert response.status_code == 400
     assert "access_token" in response.json()["error"]["details"]
     assert not WhatsAppAccount.unscoped.exists()
+
+
+@pytest.mark.parametrize("token", ["EAAG–token–with–dashes", "EAAG token", "x" * 2049, "EAAG\u200btoken"])
+def test_a_token_that_is_not_visible_ascii_is_a_400_naming_the_field(world, cloud_api, token):
+    """Found by fuzzing from the schema: a non-ASCII token was a 500 (UnicodeEncodeError in the header)."""
+    created = connect(world["A"], access_token=token)
+    assert created.status_code == 400, created.content
+    assert list(created.json()["error"]["details"]) == ["access_token"]
+    account = make_account(world["A"].workspace)
+    changed = world["A"].client("admin").patch(f"{ACCOUNTS}{account.pk}/", {"access_token": token}, format="json")
+    assert changed.status_code == 400 and list(changed.json()["error"]["details"]) == ["access_token"]
+    assert cloud_api.router.calls.call_count == 0  # nothing reached Meta
 
 
 def test_members_and_viewers_cannot_connect_or_remove(world):
@@ -90,15 +103,54 @@ def test_the_plans_number_quota(world, run_commit_hooks):
         assert connect(world["A"], phone_number_id="106540352242999").status_code == 201
 
 
-def test_a_number_connected_elsewhere_is_refused(world, run_commit_hooks):
+def test_a_number_connected_elsewhere_is_refused(world, cloud_api, run_commit_hooks):
     with run_commit_hooks():
-        assert connect(world["A"]).status_code == 201
-    response = connect(world["B"])
+        assert connect(world["A"], access_token=TOKEN).status_code == 201
+    response = connect(world["B"], access_token=TOKEN)
     assert response.status_code == 409 and response.json()["error"]["code"] == "already_connected"
+    # the answer names no workspace
+    assert world["A"].workspace.name not in response.content.decode()
+    assert world["A"].workspace.slug not in response.content.decode()
+
+
+def test_sandbox_numbers_get_ids_meta_never_sends(world, run_commit_hooks):
+    with run_commit_hooks():
+        first = connect(world["A"])
+        second = connect(world["B"])  # the same id typed twice: no conflict, nothing claimed
+    assert first.status_code == second.status_code == 201
+    ids = {first.json()["phone_number_id"], second.json()["phone_number_id"]}
+    assert len(ids) == 2 and all(i.startswith("sandbox-") and not i.isdigit() for i in ids)
+    assert "106540352242922" not in ids
+
+
+def test_a_token_must_prove_the_number_belongs_to_the_waba(world, cloud_api):
+    cloud_api.foreign.add("106540352242922")  # Meta lists it under another business's WABA
+    response = connect(world["A"], access_token=TOKEN)
+    assert response.status_code == 400 and "phone_number_id" in response.json()["error"]["details"]
+    assert not WhatsAppAccount.unscoped.exists()
+
+
+def test_a_proven_number_takes_over_from_an_unproven_squatter(world, cloud_api, run_commit_hooks):
+    """A token-less row naming a real number (as the old sandbox allowed)
+    receives no webhooks, and gives the number up to the business that proves it."""
+    from whatsapp.tests.conftest import inbound_payload, post_webhook
+
+    squatter = make_account(world["B"].workspace, phone_number_id="106540352242922")
+    with run_commit_hooks():
+        post_webhook(APIClient(), inbound_payload("106540352242922", sender="14155552671", text="hi", wamid="w1"))
+    assert not Conversation.unscoped.exists()  # nothing reached the squatter
+    with run_commit_hooks():
+        owner = connect(world["A"], access_token=TOKEN)
+    assert owner.status_code == 201
+    squatter.refresh_from_db()
+    assert squatter.phone_number_id.startswith("sandbox-")
+    with run_commit_hooks():
+        post_webhook(APIClient(), inbound_payload("106540352242922", sender="14155552671", text="hi", wamid="w2"))
+    assert list(Conversation.unscoped.values_list("workspace_id", flat=True)) == [world["A"].workspace.pk]
 
 
 def test_update_the_token_then_back_to_sandbox(world, cloud_api):
-    account = make_account(world["A"].workspace)
+    account = make_account(world["A"].workspace, phone_number_id="106540352242922")
     url = f"{ACCOUNTS}{account.pk}/"
     response = world["A"].client("admin").patch(url, {"access_token": TOKEN, "messages_per_second": 40}, format="json")
     assert response.status_code == 200

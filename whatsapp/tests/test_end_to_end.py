@@ -20,7 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_segment_broadcast_through_the_cloud_api_and_signed_webhooks(world, cloud_api, run_commit_hooks):
-    pytest.importorskip("crm.selectors").segment_queryset
     from crm.models import Contact
     from crm.services import segment_create
 

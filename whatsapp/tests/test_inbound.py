@@ -41,6 +41,7 @@ def receive(account, text, *, sender="14155552671", wamid=None, name="Ana Pérez
 def test_an_inbound_message_opens_a_conversation_and_reaches_the_crm(a, account, run_commit_hooks):
     from crm.models import Activity, Contact
 
+    before = balance(a.workspace)
     receive(account, "Hi! Do you ship to Lisbon?", wamid="wamid.in.1", hooks=run_commit_hooks)
     receive(account, "Hi! Do you ship to Lisbon?", wamid="wamid.in.1", hooks=run_commit_hooks)  # redelivered
     conversation = Conversation.unscoped.get()
@@ -54,12 +55,24 @@ def test_an_inbound_message_opens_a_conversation_and_reaches_the_crm(a, account,
     assert (contact.first_name, contact.last_name, contact.source, contact.whatsapp_opt_in) == (
         "Ana", "Pérez", "whatsapp", True)  # fmt: skip
     assert conversation.contact_id == contact.pk == inbound.contact_id
+    assert balance(a.workspace) == before  # a sender who writes in is a free lead
     activity = Activity.unscoped.get(contact=contact, type="whatsapp_message")
     assert activity.payload["text"] == "Hi! Do you ship to Lisbon?"
     response = a.client("viewer").get(f"/api/v1/whatsapp/conversations/{conversation.pk}/")
     assert response.status_code == 200
     assert [m["body"] for m in response.json()["messages"]] == ["Hi! Do you ship to Lisbon?"]
     assert response.json()["window_open"] is True
+
+
+def test_a_sender_becomes_a_contact_even_without_credits(world, run_commit_hooks):
+    from billing.models import BillingAccount
+    from billing.services import billing_account_ensure
+    from crm.models import Contact
+
+    billing_account_ensure(workspace=world["A"].workspace)
+    BillingAccount.unscoped.filter(workspace=world["A"].workspace).update(plan_credits=0, purchased_credits=0)
+    receive(make_account(world["A"].workspace), "hello", hooks=run_commit_hooks)
+    assert Contact.unscoped.filter(workspace=world["A"].workspace, phone="+14155552671").exists()
 
 
 def test_an_existing_contact_is_matched_by_phone(a, account, run_commit_hooks):
@@ -121,6 +134,16 @@ def test_the_keyword_bot_answers_in_the_contacts_language(a, account, run_commit
     assert replies == {"+34612345678": "Desde 9 €.", "+14155552671": "From 9 €."}
     # the replies were sent (sandbox) and charged like any message
     assert set(Message.unscoped.filter(direction="outbound").values_list("status", flat=True)) == {"delivered"}
+
+
+def test_the_bot_is_silent_while_the_workspace_is_suspended(a, account, run_commit_hooks):
+    from accounts.models import Workspace
+
+    make_bot_rule(a.workspace, account=account, pattern="price", reply_text="From 9 €.")
+    Workspace.objects.filter(pk=a.workspace.pk).update(is_suspended=True)
+    receive(account, "price?", hooks=run_commit_hooks)
+    assert Message.unscoped.filter(direction="inbound").count() == 1  # recorded
+    assert not Message.unscoped.filter(direction="outbound").exists()  # but not answered
 
 
 def test_regex_and_contains_rules(a, account, run_commit_hooks):
@@ -216,3 +239,34 @@ def test_a_reply_links_earlier_broadcast_messages_to_the_conversation(a, account
     thread = list(Message.unscoped.filter(conversation=conversation).values_list("direction", flat=True))
     assert thread == ["outbound", "inbound"]
     assert Broadcast.unscoped.get().count_total == 1
+
+
+def test_a_catastrophic_pattern_matches_in_linear_time_and_backreferences_are_refused(a, account):
+    """`(a+)+$` against 25 characters kept Python's backtracking engine busy
+    for seconds; RE2 answers in microseconds even on the longest message."""
+    import time
+
+    from nexusone.errors import ValidationFailed
+    from whatsapp.services.bots import bot_rule_save, rule_matches
+
+    rule = make_bot_rule(a.workspace, account=account, match_type="regex", pattern="(a+)+$")
+    started = time.perf_counter()
+    for length in (25, 40, 990):
+        assert rule_matches(rule, "a" * length + "!") is False
+    assert time.perf_counter() - started < 0.5
+    assert rule_matches(rule, "AAAA") is True  # case-insensitive
+    with pytest.raises(ValidationFailed) as refused, workspace_scope(a.workspace):
+        bot_rule_save(rule=None, values={"account": account, "name": "x", "match_type": "regex",
+                                         "pattern": r"(a)\1", "reply_text": "y"})  # fmt: skip
+    assert "pattern" in refused.value.details
+
+
+def test_the_default_rule_finds_its_keyword_anywhere_in_the_message(a, account, run_commit_hooks):
+    created = a.client("member").post(
+        "/api/v1/whatsapp/bot-rules/",
+        {"whatsapp_account_id": account.pk, "name": "Hours", "pattern": "hours", "reply_text": "9 to 5."},
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["match_type"] == "contains"
+    receive(account, "What are your hours?", sender="14155552671", hooks=run_commit_hooks)
+    assert list(Message.unscoped.filter(direction="outbound").values_list("body", flat=True)) == ["9 to 5."]

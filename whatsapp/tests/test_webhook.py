@@ -103,7 +103,7 @@ def test_bad_signatures_are_refused_and_store_nothing(delivered_payload, signatu
     with run_commit_hooks():
         response = post_webhook(Client(), payload, signature=signature)
     assert response.status_code == 403
-    assert WebhookEvent.objects.count() == 0
+    assert WebhookEvent.unscoped.count() == 0
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
 
@@ -118,7 +118,7 @@ def test_a_body_altered_after_signing_is_refused(delivered_payload, run_commit_h
             "/webhooks/whatsapp/", data=altered, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature
         )
     assert response.status_code == 403
-    assert WebhookEvent.objects.count() == 0
+    assert WebhookEvent.unscoped.count() == 0
 
 
 def test_no_app_secret_configured_refuses_everything(delivered_payload, settings):
@@ -153,7 +153,7 @@ def test_the_same_status_three_times_is_one_transition(delivered_payload, run_co
     for _ in range(3):
         with run_commit_hooks():
             assert post_webhook(Client(), payload).status_code == 200
-    assert WebhookEvent.objects.filter(kind="status").count() == 1
+    assert WebhookEvent.unscoped.filter(kind="status").count() == 1
     message.refresh_from_db()
     assert message.status == Message.Status.DELIVERED
     broadcast = Broadcast.unscoped.get(pk=message.broadcast_id)
@@ -203,7 +203,7 @@ def test_unknown_phone_number_id_is_stored_but_ignored(run_commit_hooks):
     with run_commit_hooks():
         response = post_webhook(Client(), status_payload("999", [status("wamid.x", "delivered")]))
     assert response.status_code == 200
-    event = WebhookEvent.objects.get()
+    event = WebhookEvent.unscoped.get()
     assert event.workspace_id is None and event.outcome == "unknown_number" and event.processed_at is not None
 
 
@@ -244,12 +244,12 @@ def test_a_burst_of_1000_is_acknowledged_fast_and_all_processed(world, django_ca
     p95 = statistics.quantiles(latencies, n=20)[18]
     assert p95 < 0.2, f"p95 ack latency {p95 * 1000:.1f} ms"
     assert Message.unscoped.filter(status="delivered").count() == 0  # nothing processed inline
-    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() == 1000
+    assert WebhookEvent.unscoped.filter(processed_at__isnull=True).count() == 1000
     assert len(callbacks) == 200
     for callback in callbacks:  # the broker delivers the tasks
         callback()
     assert Message.unscoped.filter(status="delivered").count() == 1000
-    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() == 0
+    assert WebhookEvent.unscoped.filter(processed_at__isnull=True).count() == 0
 
 
 def test_signature_helper_rejects_uppercase_prefix_tricks():
@@ -290,7 +290,7 @@ def test_broadcast_created_by_service_gets_statuses_from_the_sandbox(world, run_
         )  # fmt: skip
     broadcast = Broadcast.unscoped.get(pk=created.broadcast.pk)
     assert broadcast.counters()["delivered"] == 1 and broadcast.counters()["failed"] == 1
-    assert WebhookEvent.objects.filter(kind="status").count() == 3  # sent + delivered, failed
+    assert WebhookEvent.unscoped.filter(kind="status").count() == 3  # sent + delivered, failed
 
 
 def test_events_stored_while_the_broker_is_down_are_processed_by_the_relay(
@@ -315,11 +315,11 @@ def test_events_stored_while_the_broker_is_down_are_processed_by_the_relay(
     with django_capture_on_commit_callbacks(execute=True):
         response = post_webhook(Client(), status_payload(account.phone_number_id, [status(message.wamid, "read")]))
     assert response.status_code == 200  # Meta gets its 200: the event is safe in the table
-    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() == 1
+    assert WebhookEvent.unscoped.filter(processed_at__isnull=True).count() == 1
     monkeypatch.undo()
     time_machine.move_to(timezone.now() + timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
         whatsapp_tick.delay()
     message.refresh_from_db()
     assert message.status == Message.Status.READ
-    assert WebhookEvent.objects.get().outcome == "applied"
+    assert WebhookEvent.unscoped.get().outcome == "applied"

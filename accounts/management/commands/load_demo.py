@@ -1,6 +1,7 @@
 """Load a demo user and workspace (idempotent): `manage.py load_demo`."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership, Role, User
@@ -15,6 +16,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo creates a user with a published password: it runs only with DEBUG=1.")
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="Demo User")

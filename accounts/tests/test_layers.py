@@ -1,0 +1,46 @@
+"""Identity sits below money (issue 16, point 14): `accounts` imports no
+other domain app; billing reacts to workspace creation through
+`accounts.hooks`, and the pages compose both."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ACCOUNTS = Path(__file__).resolve().parents[1]
+# Money and the modules that spend it. (The dashboard's analytics charts are
+# the one remaining upward import, to move behind `accounts.hooks` next.)
+DOMAIN_APPS = {
+    "agents", "billing", "campaigns", "commerce", "content", "crm", "emails",
+    "integrations", "medialib", "notifications", "sms", "whatsapp",
+}  # fmt: skip
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_accounts_imports_no_domain_app():
+    offenders = {
+        str(path.relative_to(ACCOUNTS)): sorted(_imported_roots(path) & DOMAIN_APPS)
+        for path in ACCOUNTS.rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+    }
+    assert {name: apps for name, apps in offenders.items() if apps} == {}
+
+
+@pytest.mark.django_db
+def test_billing_opens_an_account_when_a_workspace_is_created(world):
+    from accounts.services import workspace_create
+    from billing.models import BillingAccount
+
+    workspace = workspace_create(owner=world["A"].users["owner"], name="Second shop")
+    assert BillingAccount.unscoped.get(workspace=workspace).plan.key == "free"
