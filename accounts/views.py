@@ -20,12 +20,15 @@ from accounts.forms import ApiKeyForm, InvitationForm, MemberRoleForm, ProfileFo
 from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Role
 from nexusone.errors import ApplicationError
-from nexusone.pages import WorkspacePageMixin
+from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
 
 
 @login_required
 def dashboard_redirect(request):
-    membership = selectors.user_memberships(user=request.user).first()
+    """After sign-in: the workspace used last (a cookie set by workspace pages), else the first."""
+    memberships = selectors.user_memberships(user=request.user)
+    last = request.COOKIES.get(LAST_WORKSPACE_COOKIE, "")[:100]
+    membership = (memberships.filter(workspace__slug=last).first() if last else None) or memberships.first()
     if membership is None:
         return redirect("workspace_new")
     return redirect("workspace_dashboard", slug=membership.workspace.slug)

@@ -19,6 +19,7 @@ from nexusone.middleware import is_api_path
 from nexusone.tenancy import workspace_scope
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+LAST_WORKSPACE_COOKIE = "nexusone_workspace"
 
 
 class WorkspacePageMixin(LoginRequiredMixin):
@@ -77,7 +78,11 @@ class WorkspacePageMixin(LoginRequiredMixin):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
                 response.render()  # render while the scope is active
-            return response
+        if request.method in READ_METHODS and response.status_code == 200:
+            # sign-in lands here next time (accounts.views.dashboard_redirect)
+            response.set_cookie(LAST_WORKSPACE_COOKIE, membership.workspace.slug, max_age=365 * 86400,
+                                httponly=True, samesite="Lax", secure=request.is_secure())  # fmt: skip
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
