@@ -7,3 +7,28 @@ class AgentsConfig(AppConfig):
     name = "agents"
     verbose_name = "AI agents"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from agents import offline
+        from agents.whatsapp_bot import respond
+        from content.gateway.offline import register_offline_task
+        from nexusone.audit import register_action_labels
+        from notifications.kinds import CONTRIBUTORS, Kind, register_kind
+        from whatsapp.services.bots import register_fallback_responder
+
+        register_offline_task("agents.reply", offline.reply)
+        register_fallback_responder(respond)
+        register_kind(
+            Kind(
+                "agent_handoff",
+                _("AI agent handoff"),
+                _("%(agent)s needs a person"),
+                _("A conversation with %(agent)s was handed over to your team: %(reason)s"),
+                roles=CONTRIBUTORS,
+                email=False,
+                level="warning",
+            )
+        )
+        register_action_labels({"agents.agent.created": _("AI agent created")})

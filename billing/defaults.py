@@ -226,6 +226,18 @@ MODULE_COSTS = [
         },
     },
     {
+        "module": "agent_reply",
+        "credits": 1,
+        "description": "each AI agent answer on the web (on WhatsApp: whatsapp_bot)",
+        "label": {
+            "en": "AI agent answers",
+            "es": "Respuestas de agentes de IA",
+            "pt": "Respostas de agentes de IA",
+            "ar": "ردود وكلاء الذكاء الاصطناعي",
+            "he": "תשובות של סוכני AI",
+        },
+    },
+    {
         "module": "email_send",
         "credits": 1,
         "description": "an e-mail campaign, per 100 recipients (rounded up)",

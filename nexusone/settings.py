@@ -35,6 +35,9 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# django-cors-headers serves the API only; public routes with their own per-object
+# origin lists (the agents' chat widget, /a/…) answer their preflights themselves.
+CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_CREDENTIALS = True
 CORS_ALLOW_HEADERS = (
     "accept",
@@ -479,6 +482,12 @@ SPECTACULAR_SETTINGS = {
         "SmsMessageStatusEnum": "sms.models.SmsMessage.Status",
         "JourneyStatusEnum": "journeys.models.Journey.Status",
         "JourneyEnrollmentStatusEnum": "journeys.models.Enrollment.Status",
+        "ContentToneEnum": "content.models.Tone",  # agents have a "tone" too
+        "AgentToneEnum": "agents.models.Tone",
+        "AgentStatusEnum": "agents.models.Agent.Status",
+        "AgentChannelEnum": "agents.models.Conversation.Channel",
+        "AgentKnowledgeKindEnum": "agents.models.Knowledge.Kind",
+        "AgentMessageRoleEnum": "agents.models.Message.Role",
     },
 }
 

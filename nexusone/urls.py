@@ -45,6 +45,7 @@ urlpatterns = [
     path("integrations/callback/<slug:provider>/", oauth_callback, name="integrations-callback"),
     path("e/", include("emails.public_urls")),  # public: open pixel, tracked links, unsubscribe (signed tokens)
     path("p/", include("content.public_urls")),  # public landing pages (reviewed: content/public_views.py)
+    path("a/", include("agents.public_urls")),  # public chat widget (reviewed: agents/public_views.py)
     path("", include("medialib.file_urls")),  # bucket files: public buckets, or signed links (medialib/serving.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -59,6 +60,7 @@ urlpatterns += i18n_patterns(
     path("", include("medialib.urls")),
     path("", include("billing.urls")),
     path("", include("whatsapp.urls")),
+    path("", include("agents.urls")),
     path("w/<slug:slug>/crm/", include("crm.urls")),
     path("w/<slug:slug>/email/", include("emails.urls")),
     path("w/<slug:slug>/sms/", include("sms.urls")),

@@ -18,6 +18,7 @@ import hashlib
 import json
 import random
 import re
+from collections.abc import Callable
 from itertools import cycle, islice
 from typing import Any
 
@@ -225,6 +226,15 @@ def _generic(texts: dict, request: TextRequest, rng: random.Random) -> str:
     return "\n\n".join([texts["generic"].format(topic=topic), " ".join(points[:2])])
 
 
+# Tasks of modules built on the gateway (e.g. "agents.reply"): task → builder(request) → text.
+OFFLINE_TASKS: dict[str, Callable[[TextRequest], str]] = {}
+
+
+def register_offline_task(task: str, builder: Callable[[TextRequest], str]) -> None:
+    """Let a module answer its own task offline, deterministically, from the request's variables."""
+    OFFLINE_TASKS[task] = builder
+
+
 def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -245,6 +255,8 @@ class OfflineProvider:
             text = _landing_page(texts, variables, rng, request.language)
         elif request.task == "content.video_prompt":
             text = offline_video.video_prompt(request.language, variables, rng)
+        elif request.task in OFFLINE_TASKS:
+            text = OFFLINE_TASKS[request.task](request)
         else:
             text = _generic(texts, request, rng)
         prompt_tokens = sum(_estimate_tokens(m.content) for m in request.messages)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("sms.api.urls")),
     path("", include("journeys.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("agents.api.urls")),
     path("", include("privacy.api.urls")),
     path("", include("webhooks.api.urls")),
     re_path(r"^events/stream/?$", EventStreamView.as_view(), name="live-event-stream"),

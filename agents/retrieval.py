@@ -1,0 +1,215 @@
+"""Knowledge → chunks, and the chunks that answer a question.
+
+- `split_text()` cuts a text into chunks of about `CHUNK_CHARS` characters at
+  paragraph, then sentence, then word boundaries, with their position.
+- `search()` returns the agent's best chunks for a question:
+  PostgreSQL — full-text search on `Chunk.search` (a tsvector in the agent's
+  language configuration, `simple` for Hebrew), the question's words OR-ed
+  into a tsquery, ranked by `ts_rank_cd`; when no word matches, trigram
+  word similarity (pg_trgm, when the extension is installed) catches typos.
+  Other databases (SQLite for `make run`) score in Python: accent- and
+  case-folded word overlap with a crude prefix stem.
+- A chunk scoring nothing is never returned: an empty result is what makes
+  the agent say it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+
+from agents.models import SEARCH_CONFIGS, Agent, Chunk, Knowledge
+
+CHUNK_CHARS = 700
+MAX_CHUNKS_PER_ITEM = 2000
+TOP_K = 4
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
+# Words too common to say anything about a question (all five languages).
+_STOPWORD_TEXT = """a an and are as at be by can do does for from has have how i in is it its me my of on or our
+    the this to we what when where which who why will with you your
+    el la los las un una de del en y o que es por para con como cual cuando donde se su sus lo al
+    o os as um uma de do da dos das em no na e ou que é por para com como qual quando onde se seu sua
+    في من على إلى عن ما هل هو هي أن كيف متى أين و
+    של את על מה איך מתי איפה הוא היא זה עם גם כי"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    knowledge_id: int
+    title: str
+    text: str
+    score: float
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (Arabic diacritics too)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def terms(text: str, *, folded: bool = True) -> list[str]:
+    """The question's content words (folded, or only lower-cased), at most 24, in order."""
+    seen: list[str] = []
+    for word in _WORD.findall(fold(text) if folded else text.casefold()):
+        if len(word) < 2 or fold(word) in STOPWORDS or (word.isdigit() and len(word) < 3):
+            continue
+        if word not in seen:
+            seen.append(word)
+    return seen[:24]
+
+
+def split_text(text: str, *, size: int = CHUNK_CHARS) -> list[str]:
+    """Chunks of at most about `size` characters, keeping paragraphs and
+    sentences together where they fit."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    pieces: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if len(paragraph) <= size:
+            pieces.append(paragraph)
+            continue
+        for sentence in _SENTENCE.split(paragraph):
+            while len(sentence) > size:
+                cut = sentence.rfind(" ", 0, size)
+                cut = cut if cut > size // 2 else size
+                pieces.append(sentence[:cut].strip())
+                sentence = sentence[cut:].strip()
+            if sentence:
+                pieces.append(sentence)
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= size and not _is_heading_break(chunks[-1], piece):
+            chunks[-1] = f"{chunks[-1]}\n{piece}"
+        else:
+            chunks.append(piece)
+    return chunks[:MAX_CHUNKS_PER_ITEM]
+
+
+def _is_heading_break(previous: str, piece: str) -> bool:
+    # A new FAQ question or Markdown heading starts a new chunk, so one answer is not diluted by the next.
+    first_sentence = _SENTENCE.split(piece, maxsplit=1)[0]
+    return piece.startswith("#") or first_sentence.rstrip().endswith(("?", "؟"))
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@cache
+def _has_trigram() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
+def index_chunks(*, knowledge: Knowledge) -> None:
+    """Fill the tsvector of the item's chunks (PostgreSQL only)."""
+    if not is_postgresql():
+        return
+    config = SEARCH_CONFIGS.get(knowledge.agent.language, "simple")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE agents_chunk SET search = to_tsvector(%s::regconfig, text) WHERE knowledge_id = %s",
+            [config, knowledge.pk],
+        )
+
+
+def reindex_agent(*, agent: Agent) -> None:
+    """After the agent's language changed: every chunk in the new configuration."""
+    if not is_postgresql():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE agents_chunk SET search = to_tsvector(%s::regconfig, text) WHERE agent_id = %s",
+            [agent.search_config, agent.pk],
+        )
+
+
+_SQL_FTS = """
+SELECT c.id, c.knowledge_id, k.title, c.text, ts_rank_cd(c.search, q.query) AS score
+FROM agents_chunk c JOIN agents_knowledge k ON k.id = c.knowledge_id,
+     to_tsquery(%(config)s::regconfig, %(tsquery)s) AS q(query)
+WHERE c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s AND c.search @@ q.query
+ORDER BY score DESC, c.id
+LIMIT %(limit)s
+"""
+
+_SQL_TRGM = """
+SELECT c.id, c.knowledge_id, k.title, c.text, word_similarity(%(question)s, c.text) AS score
+FROM agents_chunk c JOIN agents_knowledge k ON k.id = c.knowledge_id
+WHERE c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s AND %(question)s <%% c.text
+ORDER BY score DESC, c.id
+LIMIT %(limit)s
+"""
+
+
+def _tsquery(words: list[str]) -> str:
+    # Each word quoted as a lexeme (no operators from the visitor), OR-ed.
+    return " | ".join("'" + word.replace("'", "") + "'" for word in words if word.replace("'", ""))
+
+
+def _search_postgresql(agent: Agent, question: str, words: list[str], limit: int) -> list[Hit]:
+    params = {"agent": agent.pk, "workspace": agent.workspace_id, "limit": limit}
+    rows: list = []
+    with connection.cursor() as cursor:
+        if words:
+            cursor.execute(_SQL_FTS, {**params, "config": agent.search_config, "tsquery": _tsquery(words)})
+            rows = cursor.fetchall()
+        if not rows and words and _has_trigram():
+            cursor.execute(_SQL_TRGM, {**params, "question": " ".join(words)})
+            rows = [row for row in cursor.fetchall() if row[4] >= 0.5]
+    return [Hit(chunk_id=r[0], knowledge_id=r[1], title=r[2], text=r[3], score=float(r[4])) for r in rows]
+
+
+def _stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+def _matches(word: str, stems: set[str], tokens: set[str]) -> bool:
+    """The word, its 5-letter stem, or a longer token starting with it (park → parking)."""
+    if _stem(word) in stems:
+        return True
+    return len(word) >= 4 and any(token.startswith(word) for token in tokens)
+
+
+def score_text(words: list[str], text: str) -> float:
+    """Share of the question's words found in `text` (prefix-stemmed)."""
+    if not words:
+        return 0.0
+    tokens = set(_WORD.findall(fold(text)))
+    stems = {_stem(token) for token in tokens}
+    return sum(1 for word in words if _matches(word, stems, tokens)) / len(words)
+
+
+def _search_python(agent: Agent, words: list[str], limit: int) -> list[Hit]:
+    hits = []
+    chunks = (
+        Chunk.objects.filter(agent=agent)
+        .select_related("knowledge")
+        .only("id", "knowledge_id", "text", "knowledge__title")
+    )
+    for chunk in chunks.iterator(chunk_size=500):
+        score = score_text(words, chunk.text)
+        if score > 0:
+            hits.append(Hit(chunk.pk, chunk.knowledge_id, chunk.knowledge.title, chunk.text, score))
+    hits.sort(key=lambda hit: (-hit.score, hit.chunk_id))
+    return hits[:limit]
+
+
+def search(*, agent: Agent, question: str, limit: int = TOP_K) -> list[Hit]:
+    """The agent's chunks that best answer `question`, best first (maybe none)."""
+    words = terms(question)
+    if not words:
+        return []
+    if is_postgresql():
+        return _search_postgresql(agent, question, terms(question, folded=False), limit)
+    return _search_python(agent, words, limit)
