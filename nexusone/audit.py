@@ -38,6 +38,10 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# The actor when no user is left to name (choices stay as they are: no migration).
+ACTOR_LABELS: dict[str, str] = {"user": _("User"), "api_key": _("API key"), "system": _("System")}
+
+
 def register_action_labels(labels: dict[str, str]) -> None:
     ACTION_LABELS.update(labels)
 
@@ -88,10 +92,10 @@ class AuditEntry(models.Model):
     @property
     def actor_label(self) -> str:
         if self.actor_type == self.ActorType.API_KEY and self.actor_api_key_id:
-            return f"API key {self.actor_api_key_id}"
+            return _("API key %(id)s") % {"id": self.actor_api_key_id}
         if self.actor_user_id:
             return str(self.actor_user)
-        return self.actor_type
+        return str(ACTOR_LABELS.get(self.actor_type, self.actor_type))
 
 
 def client_ip(request) -> str | None:
