@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nexusone.tenancy import WorkspaceScopedManager
@@ -87,7 +88,10 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
+        label = ACTION_LABELS.get(self.action, self.action)
+        # A label registered through eager gettext at import time is the English
+        # msgid: translate it now, in the reader's language.
+        return gettext(label) if isinstance(label, str) else str(label)
 
     @property
     def actor_label(self) -> str:

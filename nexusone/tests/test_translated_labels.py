@@ -58,3 +58,38 @@ def test_whatsapp_template_categories_and_rejections_are_translated():
         assert template.category_label == "שיווק"
     assert Template(category="NEW_KIND").category_label == "NEW_KIND"  # an unknown code is shown as sent
     assert Template(rejected_reason="NONE").rejected_reason_label == ""
+
+
+def test_a_label_translated_eagerly_at_import_is_still_shown_in_the_readers_language(monkeypatch):
+    monkeypatch.setitem(ACTION_LABELS, "tests.thing.changed", "Plan changed")  # gettext() ran at import, in English
+    with translation.override("he"):
+        assert AuditEntry(action="tests.thing.changed").action_label == "התוכנית שונתה"
+
+
+# Internal states never shown to a workspace (staff tools) and brand names.
+UNTRANSLATED_CHOICES = {
+    ("platform.AuditEntry", "actor_type"),  # shown through ACTOR_LABELS
+    ("platform.IdempotencyRecord", "state"),
+    ("billing.StripeEvent", "status"),
+    ("integrations.Connection", "provider"),
+    ("integrations.OAuthState", "provider"),
+}
+
+
+def test_every_status_and_choice_of_our_models_has_a_translatable_label():
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    ours = {path.name for path in ROOT.iterdir() if (path / "apps.py").exists()}
+    eager = []
+    for model in apps.get_models():
+        if model.__module__.split(".")[0] not in ours:
+            continue
+        for field in model._meta.get_fields():
+            choices = getattr(field, "choices", None) or ()
+            if (model._meta.label, field.name) in UNTRANSLATED_CHOICES:
+                continue
+            eager += [
+                (model._meta.label, field.name, label) for _value, label in choices if not isinstance(label, Promise)
+            ]
+    assert eager == []
