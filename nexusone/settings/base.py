@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "notifications",
     "privacy",
     "webhooks",
+    "django.forms",  # the widget templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,9 @@ TEMPLATES = [
         },
     },
 ]
+# Form templates come from the project's engine, so templates/django/forms/
+# puts each field's errors directly under its input (issue 17).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
