@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from crm import csvio, selectors
+from crm import csvio, reasons, selectors
 from crm.models import Contact, ContactImport
 from nexusone.tenancy import workspace_scope
 
@@ -87,11 +87,15 @@ def contacts_json_response(*, workspace, queryset: QuerySet[Contact]) -> Downloa
 
 
 def import_errors_csv_response(*, workspace, contact_import: ContactImport) -> DownloadResponse:
+    language = translation.get_language()  # the reader's: the rows are written after the view returns
+
     def rows() -> Iterator[str]:
-        errors: Iterable = (
+        stored: Iterable = (
             selectors.import_errors(contact_import=contact_import).values_list("line", "reason").iterator(2000)
         )
-        yield from csvio.csv_lines(errors, header=["line", "reason"])
+        with translation.override(language):
+            errors = ((line, reasons.shown(reason)) for line, reason in stored)
+            yield from csvio.csv_lines(errors, header=["line", "reason"])
 
     response = DownloadResponse(_scoped(workspace, rows), content_type="text/csv; charset=utf-8")
     return _attachment(response, f"import-{contact_import.pk}-errors.csv")

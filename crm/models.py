@@ -272,4 +272,11 @@ class ContactImportError(WorkspaceOwned):
         verbose_name_plural = _("import errors")
 
     def __str__(self) -> str:
-        return f"{self.line}: {self.reason}"
+        return f"{self.line}: {self.reason_label}"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason in the reader's language (stored as a code: crm.reasons)."""
+        from crm.reasons import shown
+
+        return shown(self.reason)

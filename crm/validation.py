@@ -18,9 +18,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.utils.translation import gettext as _
 
 from crm.models import CustomFieldType, Stage
+from crm.reasons import gettext_reason as _  # reasons stored as codes, shown in the reader's language
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50

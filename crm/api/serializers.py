@@ -193,7 +193,7 @@ class ImportAcceptedOutput(serializers.Serializer):
 
 class ImportErrorOutput(serializers.Serializer):
     line = serializers.IntegerField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(source="reason_label")
 
 
 class ImportOutput(serializers.Serializer):

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import csvio
+from crm.reasons import gettext_reason as _  # stored as codes, shown in the reader's language
 from crm.validation import (
     InvalidValue,
     clean_custom_value,
@@ -256,7 +256,7 @@ class RowParser:
                 else:
                     row.custom[arg.key] = clean_custom_value(arg, value)
             except InvalidValue as exc:
-                problem = str(exc)
+                problem = exc.args[0] if exc.args else str(exc)  # a Reason: nested in the line's code
             else:
                 continue
             # Raised outside the except block: an exception raised inside it

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from crm.models import Contact
+from crm.reasons import gettext_reason as _
 
 # --- matching --------------------------------------------------------------------------------------
 

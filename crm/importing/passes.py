@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import csvio
+from crm import csvio, reasons
 from crm.importing.mapping import ParsedRow, RowParser
 from crm.importing.matching import _Shadow, _View, conflict_reason
 from crm.importing.writes import _FreshStatistics, _load_contacts, insert_contacts, update_contacts
@@ -125,7 +125,7 @@ def _count_chunk(chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, 
         except InvalidValue as exc:
             if record.bad_encoding:
                 result.bad_encoding += 1
-            rejected[position] = str(exc)
+            rejected[position] = reasons.stored(exc.args[0] if exc.args else exc)  # a code, not text
             parsed.append(None)
             continue
         parsed.append(row)
@@ -143,7 +143,7 @@ def _count_chunk(chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, 
                 record = ["N" if created else "R", row.line, row.email, row.phone, row.fields, row.tags, row.custom]
                 lines.append(dumps(record, ensure_ascii=False, separators=(",", ":")))
                 continue
-            rejected[position] = conflict_reason()
+            rejected[position] = reasons.stored(conflict_reason())
         lines.append(dumps(["E", chunk[position].line, rejected[position]], ensure_ascii=False, separators=(",", ":")))
     result.total += len(chunk)
     result.rejected += len(rejected)
@@ -291,7 +291,7 @@ def _apply_chunk_once(
         for _kind, line, email, phone, fields, tags, custom in rows:
             key, created = view.resolve(email, phone, lambda: next(counter))
             if key is None:
-                outcome.errors.append((line, conflict_reason()))
+                outcome.errors.append((line, reasons.stored(conflict_reason())))
                 continue
             if created:  # the common case: nothing to compare against
                 contact = new[key] = _new_contact(import_id)
