@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 # The settings default to DEBUG off (production); the make targets are the development shape.
 export DEBUG ?= 1
 
-.PHONY: run test test-money-sqlite install install-dev migrate demo lint format check-migrations schema messages clean
+.PHONY: run test test-money-sqlite fuzz smoke install install-dev migrate demo lint format check-migrations schema messages clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ MONEY_TESTS := billing/tests content/tests/test_retry_while_charging.py content/
 	content/tests/test_concurrency.py whatsapp/tests/test_refunds_and_cap.py whatsapp/tests/test_sending.py
 test-money-sqlite: install-dev
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n 2 -q $(MONEY_TESTS)
+
+## The API fuzz: schemathesis over every operation of the OpenAPI schema, in process,
+## authenticated; fails on a 500 or a 5xx without the error envelope (qa/api_fuzz.py).
+fuzz: install-dev
+	$(VENV)/bin/pytest -n 2 -q qa/api_fuzz.py
+
+## The browser smoke: the main pages in five languages at 1366 and 390 px in Debian's
+## chromium (apt-get install chromium); screenshots in artifacts/screenshots/ (qa/browser_smoke.py).
+smoke: install-dev
+	$(VENV)/bin/pytest -n 2 -q qa/browser_smoke.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -74,6 +74,15 @@ class ClientEventInput(serializers.Serializer):
     metadata = serializers.DictField(required=False, default=dict)
 
     def validate_metadata(self, value):
+        # What PostgreSQL's jsonb cannot hold (a NUL, a lone surrogate) is refused
+        # here, not by the database (a 500; found by the API fuzz).
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False)
+            text.encode()
+        except UnicodeEncodeError:
+            text = "\\u0000"
+        if "\\u0000" in text:
+            raise serializers.ValidationError(_("Metadata may not contain NUL characters or invalid text."))
         if len(json.dumps(value, default=str).encode()) > tracking.MAX_METADATA_BYTES:
             raise serializers.ValidationError(
                 _("Metadata may hold at most %(bytes)d bytes of JSON.") % {"bytes": tracking.MAX_METADATA_BYTES}

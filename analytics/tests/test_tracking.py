@@ -44,6 +44,8 @@ def test_client_events_are_stored_marked_and_never_carry_credits(world):
         ([_event(module="bitcoin_miner")], "events"),
         ([_event(action="transfer_credits")], "events"),
         ([_event(metadata={"blob": "x" * 3000})], "events"),
+        ([_event(metadata={"path": "a\x00b"})], "events"),  # jsonb cannot hold NUL: 400, not 500 (the fuzz)
+        ([_event(metadata={"\x00": 1})], "events"),
         ([_event(processing_time=-5)], "events"),
         ([_event()] * 101, "events"),
         ([], "events"),
