@@ -4,21 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_workspace_postal_address'),
-        ('crm', '0003_contact_keyset_and_search_indexes'),
-        ('emails', '0001_initial'),
+        ("accounts", "0002_workspace_postal_address"),
+        ("crm", "0003_contact_keyset_and_search_indexes"),
+        ("emails", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emailmessage',
-            name='charge_id',
+            model_name="emailmessage",
+            name="charge_id",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='emailmessage',
-            index=models.Index(condition=models.Q(('charge_id__isnull', False)), fields=['charge_id', 'status'], name='emails_msg_charge'),
+            model_name="emailmessage",
+            index=models.Index(
+                condition=models.Q(("charge_id__isnull", False)),
+                fields=["charge_id", "status"],
+                name="emails_msg_charge",
+            ),
         ),
     ]

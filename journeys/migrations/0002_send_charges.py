@@ -6,39 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_workspace_postal_address'),
-        ('journeys', '0001_initial'),
+        ("accounts", "0002_workspace_postal_address"),
+        ("journeys", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SendCharge',
+            name="SendCharge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('step_id', models.CharField(max_length=16, verbose_name='step')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('campaign_id', models.BigIntegerField(editable=False)),
-                ('charge_id', models.UUIDField(editable=False, unique=True)),
-                ('recipients', models.PositiveIntegerField(default=0, verbose_name='recipients')),
-                ('units', models.PositiveIntegerField(default=0)),
-                ('credits_refunded', models.PositiveIntegerField(default=0, verbose_name='credits refunded')),
-                ('settled_at', models.DateTimeField(blank=True, null=True, verbose_name='settled at')),
-                ('journey', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='journeys.journey')),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("step_id", models.CharField(max_length=16, verbose_name="step")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "SMS")], max_length=8, verbose_name="channel"
+                    ),
+                ),
+                ("campaign_id", models.BigIntegerField(editable=False)),
+                ("charge_id", models.UUIDField(editable=False, unique=True)),
+                ("recipients", models.PositiveIntegerField(default=0, verbose_name="recipients")),
+                ("units", models.PositiveIntegerField(default=0)),
+                ("credits_refunded", models.PositiveIntegerField(default=0, verbose_name="credits refunded")),
+                ("settled_at", models.DateTimeField(blank=True, null=True, verbose_name="settled at")),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="journeys.journey",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journey send charge',
-                'verbose_name_plural': 'journey send charges',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('settled_at', None)), fields=['created_at'], name='journeys_charge_open')],
+                "verbose_name": "journey send charge",
+                "verbose_name_plural": "journey send charges",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("settled_at", None)), fields=["created_at"], name="journeys_charge_open"
+                    )
+                ],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]

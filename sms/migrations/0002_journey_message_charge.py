@@ -4,21 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_workspace_postal_address'),
-        ('crm', '0003_contact_keyset_and_search_indexes'),
-        ('sms', '0001_initial'),
+        ("accounts", "0002_workspace_postal_address"),
+        ("crm", "0003_contact_keyset_and_search_indexes"),
+        ("sms", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='smsmessage',
-            name='charge_id',
+            model_name="smsmessage",
+            name="charge_id",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='smsmessage',
-            index=models.Index(condition=models.Q(('charge_id__isnull', False)), fields=['charge_id', 'status'], name='sms_msg_charge'),
+            model_name="smsmessage",
+            index=models.Index(
+                condition=models.Q(("charge_id__isnull", False)), fields=["charge_id", "status"], name="sms_msg_charge"
+            ),
         ),
     ]
