@@ -138,13 +138,14 @@ def reindex_agent(*, agent: Agent) -> None:
 
 # Large knowledge bases (bench/agent_retrieval.py, docs/PERFORMANCE.md): a question made of
 # words common in 100,000 chunks would match, fetch and rank most of them on every message.
-# - An agent with at least CANDIDATES chunks searches the question's informative lexemes only:
+# - An agent with at least BIG_AGENT chunks searches the question's informative lexemes only:
 #   those in under COMMON_SHARE of all chunks by PostgreSQL's own statistics of the column
-#   (pg_stats.most_common_elems, kept by ANALYZE; read once per process per 10 minutes) — at
-#   least the two rarest are kept. Smaller agents search every word, as before.
+#   (pg_stats.most_common_elems, kept by ANALYZE; read once per process per 10 minutes); when
+#   every lexeme is common, the two rarest. Smaller agents search every word, as before.
 # - The matching chunks are ranked from at most CANDIDATES of them; when the cap is reached the
 #   chunks holding every searched lexeme (AND, capped the same way) are ranked first.
-CANDIDATES = 1000
+CANDIDATES = 250
+BIG_AGENT = 1000
 COMMON_SHARE = 0.05
 _STATS = LocalTTLCache(ttl=600, max_entries=10_000)
 
@@ -203,7 +204,7 @@ def _informative(cursor, agent: Agent, words: list[str]) -> list[str]:
     lexemes = list(cursor.fetchone()[0] or [])
     common = _common_lexemes()
     kept = [lexeme for lexeme in lexemes if common.get(lexeme, 0.0) < COMMON_SHARE]
-    return kept if len(kept) >= 2 else sorted(lexemes, key=lambda lexeme: common.get(lexeme, 0.0))[:2]
+    return kept or sorted(lexemes, key=lambda lexeme: common.get(lexeme, 0.0))[:2]
 
 
 def _lexeme_query(lexemes: list[str], operator: str = "|") -> str:
@@ -221,7 +222,7 @@ def _search_postgresql(agent: Agent, question: str, words: list[str], limit: int
     rows: list = []
     with connection.cursor() as cursor:
         fts = {**params, "config": agent.search_config, "candidates": CANDIDATES}
-        if words and _chunk_count(agent) >= CANDIDATES:
+        if words and _chunk_count(agent) >= BIG_AGENT:
             sql, terms_, build = _SQL_FTS_LEXEMES, _informative(cursor, agent, words), _lexeme_query
         else:
             sql, terms_, build = _SQL_FTS, words, _tsquery
