@@ -15,6 +15,9 @@ search indexes are created by the agents migrations' own functions (this
 script builds the schema without migrations, like the other benchmarks).
 Each size: 50 warm-up questions, then 600 timed questions, in process
 (what a web thread pays: the SQL round trips and the Python around them).
+Latencies are wall-clock; on a shared machine they include waiting for a
+CPU, so the CPU time per search is reported too (this process's, and the
+PostgreSQL backend's from /proc — the run must be on the database's host).
 
 Run (PostgreSQL on loopback; the database is dropped and recreated):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nexusone_retrieval_bench \\
@@ -143,6 +146,15 @@ def main() -> None:
             with connection.schema_editor() as editor:
                 module.retrieval_indexes(None, editor)
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend_pid = cursor.fetchone()[0]
+
+    def backend_cpu_ms() -> float:
+        """CPU time of this connection's PostgreSQL backend (same machine: /proc)."""
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
     rng = random.Random(13)
     writer = Writer(rng, vocabulary(rng))
     owner = User.objects.create_user(email="bench@example.test", password="x" * 20)
@@ -198,22 +210,26 @@ def main() -> None:
         timings, empty = [], 0
         with workspace_scope(workspace):
             for n, question in enumerate(questions):
+                if n == 50:
+                    backend_before, client_before = backend_cpu_ms(), time.process_time()
                 began = time.perf_counter()
                 hits = retrieval.search(agent=agent, question=question)
                 elapsed = (time.perf_counter() - began) * 1000
                 if n >= 50:
                     timings.append(elapsed)
                     empty += not hits
+        backend = (backend_cpu_ms() - backend_before) / len(timings)
+        client = (time.process_time() - client_before) * 1000 / len(timings)
         timings.sort()
         results.append((size, load_seconds, table_size, statistics.median(timings), percentile(timings, 0.95),
-                        percentile(timings, 0.99), timings[-1], empty, len(timings)))  # fmt: skip
+                        percentile(timings, 0.99), timings[-1], empty, len(timings), client, backend))  # fmt: skip
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print("| chunks in the agent | load + index (s) | table + indexes | p50 ms | p95 ms | p99 ms | max ms "
-          "| questions without a hit |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, load, table, p50, p95, p99, worst, empty, count in results:
+          "| CPU ms per search (client + PostgreSQL) | questions without a hit |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, load, table, p50, p95, p99, worst, empty, count, client, backend in results:
         print(f"| {size:,} | {load:.1f} | {table} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {worst:.1f} "
-              f"| {empty} of {count} |")  # fmt: skip
+              f"| {client + backend:.1f} ({client:.1f} + {backend:.1f}) | {empty} of {count} |")  # fmt: skip
 
 
 if __name__ == "__main__":
