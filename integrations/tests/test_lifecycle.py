@@ -66,6 +66,7 @@ def test_the_beat_task_refreshes_shopifys_hour_long_token_before_it_lapses_and_r
     assert tasks.integrations_refresh_tokens() == {"refreshed": 1, "expired": 0, "failed": 0}
     soon.refresh_from_db()
     assert soon.access_token != old_access and soon.refresh_token != old_refresh
+    assert soon.secret_hint == "…" + soon.access_token[-4:]  # the page shows the token in use, not the first one
     assert soon.refresh_token in apps["shopify"].refresh and old_refresh not in apps["shopify"].refresh
     assert timedelta(minutes=59) < soon.expires_at - timezone.now() <= timedelta(hours=1)
     sent = json.loads(apps["shopify"].calls("/admin/oauth/access_token")[0].content)
