@@ -18,6 +18,8 @@ the playground, the web widget and WhatsApp.
    cited chunks become `sources` ([{knowledge_id, title, excerpt}]).
 5. A tool call is run and logged (`agents.tools`); its sentence is added to
    the answer.
+`reply_stream()` is the same path for a member streaming the answer
+(`Accept: text/event-stream`): deltas as the provider writes them.
 For visitors (`visitor=True`) a refusal or a provider failure is not an
 error: they get the polite notice in the conversation's language and the
 conversation is flagged for a person.
@@ -26,18 +28,19 @@ conversation is flagged for a person.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents import prompting, retrieval, texts, tools
+from agents import prompting, retrieval, streaming, texts, tools
 from agents.models import Agent, Conversation, Message
 from billing.charging import charge
 from billing.models import ModuleCost
-from content.gateway import generate_text
-from nexusone.errors import ApplicationError, InsufficientCredits, QuotaExceeded, ValidationFailed
+from content.gateway import generate_text, stream_text
+from nexusone.errors import ApplicationError, InsufficientCredits, ProviderError, QuotaExceeded, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +150,32 @@ def _matches_keyword(agent: Agent, content: str) -> bool:
     return any(keyword and keyword in folded for keyword in keywords)
 
 
+def _receive(agent: Agent, conversation: Conversation, content: str, *, user) -> tuple[str, str, Reply | None]:
+    """Store the visitor's message; (content, language, the reply when no answer is generated)."""
+    content = clean_content(content)
+    Message.objects.create(conversation=conversation, role=Message.Role.USER, content=content, author=user)
+    tools.spent_increment(conversation, 0)
+    language = _language(agent, conversation)
+    if conversation.paused:
+        paused = Reply(status="paused", text=texts.text(language, "paused"), conversation_id=conversation.pk)
+        return content, language, paused
+    if _matches_keyword(agent, content):
+        text, result = tools.handoff(conversation=conversation, arguments={"reason": content[:200]}, language=language)
+        message = _assistant(conversation, text)
+        return (
+            content,
+            language,
+            Reply(
+                status="handoff",
+                text=text,
+                conversation_id=conversation.pk,
+                message_id=message.pk,
+                tool_calls=[{"name": "handoff", "arguments": {"reason": content[:200]}, "result": result}],
+            ),
+        )
+    return content, language, None
+
+
 def reply_to(
     *,
     agent: Agent,
@@ -157,22 +186,9 @@ def reply_to(
     charged_module: str = MODULE,
 ) -> Reply:
     """Store the message and answer it (see the module docstring)."""
-    content = clean_content(content)
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content=content, author=user)
-    tools.spent_increment(conversation, 0)
-    language = _language(agent, conversation)
-    if conversation.paused:
-        return Reply(status="paused", text=texts.text(language, "paused"), conversation_id=conversation.pk)
-    if _matches_keyword(agent, content):
-        text, result = tools.handoff(conversation=conversation, arguments={"reason": content[:200]}, language=language)
-        message = _assistant(conversation, text)
-        return Reply(
-            status="handoff",
-            text=text,
-            conversation_id=conversation.pk,
-            message_id=message.pk,
-            tool_calls=[{"name": "handoff", "arguments": {"reason": content[:200]}, "result": result}],
-        )
+    content, language, finished = _receive(agent, conversation, content, user=user)
+    if finished is not None:
+        return finished
     try:
         return _answer(agent, conversation, content, language=language, user=user, charged_module=charged_module)
     except (InsufficientCredits, QuotaExceeded) as exc:
@@ -186,20 +202,69 @@ def reply_to(
         return _notice(conversation, "unavailable", status="unavailable", reason=exc.code)
 
 
-def _generate(agent: Agent, conversation: Conversation, content: str, language: str):
+def reply_stream(*, agent: Agent, conversation: Conversation, content: str, user=None) -> Iterator[tuple[str, object]]:
+    """`reply_to` for a member streaming the answer (`agent_reply` charged).
+
+    A generator: the message is stored, the cap and the balance checked and the
+    credits reserved before its first event (`("start", conversation id)`), so
+    a refusal raises from the first `next()` like `reply_to` does. Then
+    `("delta", text)` as the provider writes the answer (see `agents.streaming`),
+    possibly one `("replace", text)`, and `("done", Reply)` — the same reply
+    `reply_to` stores and returns. A provider failure, even after some deltas,
+    raises out of the iteration once the charge door has refunded (once); a
+    closed stream (the client went away) is refunded the same way."""
+    content, language, finished = _receive(agent, conversation, content, user=user)
+    if finished is not None:
+        yield "start", conversation.pk
+        yield "delta", finished.text
+        yield "done", finished
+        return
+    cap_check(agent, module_cost(MODULE))
+    shown = streaming.AnswerStream(agent=agent)
+    with charge(
+        workspace=agent.workspace,
+        module=MODULE,
+        user=user,
+        action="agent_reply",
+        reference=f"agents.conversation:{conversation.pk}",
+    ) as handle:
+        yield "start", conversation.pk
+        hits, request = _prompt(agent, conversation, content, language)
+        result = None
+        for item in stream_text(**request):
+            if isinstance(item, str):
+                piece = shown.feed(item)
+                if piece:
+                    yield "delta", piece
+            else:
+                result = item
+        if result is None:  # pragma: no cover - every provider ends with its result
+            raise ProviderError(details={"reason": "malformed_response"})
+        handle.metadata.update(result.metadata())
+    reply = _finish(agent, conversation, hits, result, cost=handle.credits, language=language)
+    yield shown.finish(reply.text)
+    yield "done", reply
+
+
+def _prompt(agent: Agent, conversation: Conversation, content: str, language: str) -> tuple[list, dict]:
     hits = retrieval.search(agent=agent, question=content)
     past = list(Message.objects.filter(conversation=conversation).order_by("-id")[1 : prompting.HISTORY_MESSAGES + 1])
     past.reverse()
-    result = generate_text(
-        task="agents.reply",
-        language=language,
-        messages=prompting.build(agent=agent, language=language, question=content, hits=hits, past=past),
-        variables=prompting.variables(agent=agent, question=content, hits=hits),
-        max_tokens=MAX_REPLY_TOKENS,
-        temperature=0.2,
-        json_output=True,
-    )
-    return hits, result
+    request = {
+        "task": "agents.reply",
+        "language": language,
+        "messages": prompting.build(agent=agent, language=language, question=content, hits=hits, past=past),
+        "variables": prompting.variables(agent=agent, question=content, hits=hits),
+        "max_tokens": MAX_REPLY_TOKENS,
+        "temperature": 0.2,
+        "json_output": True,
+    }
+    return hits, request
+
+
+def _generate(agent: Agent, conversation: Conversation, content: str, language: str):
+    hits, request = _prompt(agent, conversation, content, language)
+    return hits, generate_text(**request)
 
 
 def _answer(agent, conversation, content, *, language, user, charged_module) -> Reply:
@@ -225,6 +290,11 @@ def _answer(agent, conversation, content, *, language, user, charged_module) -> 
             hits, result = _generate(agent, conversation, content, language)
             handle.metadata.update(result.metadata())
         cost = handle.credits
+    return _finish(agent, conversation, hits, result, cost=cost, language=language)
+
+
+def _finish(agent: Agent, conversation: Conversation, hits, result, *, cost: int, language: str) -> Reply:
+    """Parse, guard, run the tool, store the answer."""
     parsed = prompting.parse(result.text, provider=result.provider)
     answer = prompting.guard_answer(parsed.answer, agent=agent, language=language)
     leaked = answer != parsed.answer

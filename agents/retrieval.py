@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
+from django.db.models import Sum
 
 from agents.models import SEARCH_CONFIGS, Agent, Chunk, Knowledge
+from nexusone.localcache import LocalTTLCache
 
 CHUNK_CHARS = 700
 MAX_CHUNKS_PER_ITEM = 2000
@@ -134,12 +136,30 @@ def reindex_agent(*, agent: Agent) -> None:
         )
 
 
+# Large knowledge bases (bench/agent_retrieval.py, docs/PERFORMANCE.md): a question made of
+# words common in 100,000 chunks would match, fetch and rank most of them on every message.
+# - An agent with at least BIG_AGENT chunks searches the question's informative lexemes only:
+#   those in under COMMON_SHARE of all chunks by PostgreSQL's own statistics of the column
+#   (pg_stats.most_common_elems, kept by ANALYZE; read once per process per 10 minutes); when
+#   every lexeme is common, the two rarest. Smaller agents search every word, as before.
+# - The matching chunks are ranked from at most CANDIDATES of them; when the cap is reached the
+#   chunks holding every searched lexeme (AND, capped the same way) are ranked first.
+CANDIDATES = 250
+BIG_AGENT = 1000
+COMMON_SHARE = 0.05
+_STATS = LocalTTLCache(ttl=600, max_entries=10_000)
+
 _SQL_FTS = """
-SELECT c.id, c.knowledge_id, k.title, c.text, ts_rank_cd(c.search, q.query) AS score
-FROM agents_chunk c JOIN agents_knowledge k ON k.id = c.knowledge_id,
-     to_tsquery(%(config)s::regconfig, %(tsquery)s) AS q(query)
-WHERE c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s AND c.search @@ q.query
-ORDER BY score DESC, c.id
+WITH q AS (SELECT to_tsquery(%(config)s::regconfig, %(tsquery)s) AS query),
+candidates AS (
+    SELECT c.id, c.knowledge_id, c.text, c.search
+    FROM agents_chunk c, q
+    WHERE c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s AND c.search @@ q.query
+    LIMIT %(candidates)s
+)
+SELECT m.id, m.knowledge_id, k.title, m.text, ts_rank_cd(m.search, q.query) AS score, count(*) OVER () AS matched
+FROM candidates m JOIN agents_knowledge k ON k.id = m.knowledge_id, q
+ORDER BY score DESC, m.id
 LIMIT %(limit)s
 """
 
@@ -152,18 +172,68 @@ LIMIT %(limit)s
 """
 
 
-def _tsquery(words: list[str]) -> str:
-    # Each word quoted as a lexeme (no operators from the visitor), OR-ed.
-    return " | ".join("'" + word.replace("'", "") + "'" for word in words if word.replace("'", ""))
+_SQL_FTS_LEXEMES = _SQL_FTS.replace("to_tsquery(%(config)s::regconfig, %(tsquery)s)", "%(tsquery)s::tsquery")
+
+
+def _common_lexemes() -> dict[str, float]:
+    """Lexeme → share of all chunks holding it, for the column's most common lexemes."""
+    common = _STATS.get("common")
+    if common is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'agents_chunk' AND attname = 'search'"
+            )
+            row = cursor.fetchone()
+        common = dict(zip(row[0], (float(f) for f in row[1]), strict=False)) if row and row[0] else {}
+        _STATS.set("common", common)
+    return common
+
+
+def _chunk_count(agent: Agent) -> int:
+    count = _STATS.get(("chunks", agent.pk))
+    if count is None:
+        count = Knowledge.unscoped.filter(agent_id=agent.pk).aggregate(total=Sum("chunk_count"))["total"] or 0
+        _STATS.set(("chunks", agent.pk), count)
+    return count
+
+
+def _informative(cursor, agent: Agent, words: list[str]) -> list[str]:
+    """The question's lexemes in the agent's configuration, common ones left out."""
+    cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [agent.search_config, " ".join(words)])
+    lexemes = list(cursor.fetchone()[0] or [])
+    common = _common_lexemes()
+    kept = [lexeme for lexeme in lexemes if common.get(lexeme, 0.0) < COMMON_SHARE]
+    return kept or sorted(lexemes, key=lambda lexeme: common.get(lexeme, 0.0))[:2]
+
+
+def _lexeme_query(lexemes: list[str], operator: str = "|") -> str:
+    quoted = ("'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes)
+    return f" {operator} ".join(quoted)
+
+
+def _tsquery(words: list[str], operator: str = "|") -> str:
+    # Each word quoted as a lexeme (no operators from the visitor), OR-ed (or AND-ed).
+    return f" {operator} ".join("'" + word.replace("'", "") + "'" for word in words if word.replace("'", ""))
 
 
 def _search_postgresql(agent: Agent, question: str, words: list[str], limit: int) -> list[Hit]:
     params = {"agent": agent.pk, "workspace": agent.workspace_id, "limit": limit}
     rows: list = []
     with connection.cursor() as cursor:
-        if words:
-            cursor.execute(_SQL_FTS, {**params, "config": agent.search_config, "tsquery": _tsquery(words)})
+        fts = {**params, "config": agent.search_config, "candidates": CANDIDATES}
+        if words and _chunk_count(agent) >= BIG_AGENT:
+            sql, terms_, build = _SQL_FTS_LEXEMES, _informative(cursor, agent, words), _lexeme_query
+        else:
+            sql, terms_, build = _SQL_FTS, words, _tsquery
+        if terms_:
+            cursor.execute(sql, {**fts, "tsquery": build(terms_)})
             rows = cursor.fetchall()
+            if rows and rows[0][5] >= CANDIDATES and len(terms_) > 1:
+                cursor.execute(sql, {**fts, "tsquery": build(terms_, "&")})
+                every = cursor.fetchall()
+                seen = {row[0] for row in every}
+                rows = (every + [row for row in rows if row[0] not in seen])[:limit]
         if not rows and words and _has_trigram():
             cursor.execute(_SQL_TRGM, {**params, "question": " ".join(words)})
             rows = [row for row in cursor.fetchall() if row[4] >= 0.5]

@@ -95,6 +95,10 @@ def main() -> None:
     ]
     Contact.unscoped.bulk_create(rows, batch_size=5000)
     del rows
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # as autovacuum would after a big import: plans need row counts
+        cursor.execute("ANALYZE")
     results = []
     with workspace_scope(workspace):
         journey = services.journey_create(

@@ -87,7 +87,16 @@ class LandingPageAdmin(WorkspaceOwnedAdmin):
     list_display = ("id", "workspace", "title", "language", "theme", "status", "views", "conversions", "created_at")
     list_filter = ("status", "language", "theme", "goal", "provider", "created_at")
     search_fields = ("title", "slug", "industry", "workspace__name", "workspace__slug")
-    readonly_fields = (*AI_READONLY, "slug", "views", "conversions", "published_at", "hero_image", "hero_image_type")
+    readonly_fields = (
+        *AI_READONLY,
+        "slug",
+        "views",
+        "conversions",
+        "published_at",
+        "hero_image",
+        "hero_image_type",
+        "chat_agent",
+    )
     inlines = [SubmissionInline]
     actions = ["unpublish_pages"]
 

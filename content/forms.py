@@ -86,6 +86,20 @@ class PageSettingsForm(forms.Form):
     theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices)
 
 
+class PageChatForm(forms.Form):
+    chat_agent = forms.TypedChoiceField(
+        label=_("Chat assistant"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("A published AI agent answers visitors in a chat window on the public page."),
+    )
+
+    def __init__(self, *args, agents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chat_agent"].choices = [("", _("None")), *((agent.pk, agent.name) for agent in agents)]
+
+
 class HeroImageForm(forms.Form):
     hero_image = forms.FileField(label=_("Hero image"), help_text=_("PNG, JPEG, GIF or WebP, up to 2 MB."))
 

@@ -183,6 +183,20 @@ def landing_page_update(*, page: LandingPage, data: dict) -> LandingPage:
     return page
 
 
+def landing_page_set_chat_agent(*, page: LandingPage, agent_id: int | None) -> LandingPage:
+    """Show a published AI agent's chat widget on the page, or none (`agent_id` None)."""
+    agent = None
+    if agent_id is not None:
+        from agents.models import Agent
+
+        agent = Agent.objects.filter(pk=agent_id, status=Agent.Status.PUBLISHED).first()  # this workspace's only
+        if agent is None:
+            raise ValidationFailed(details={"chat_agent": [_("Choose a published agent of this workspace.")]})
+    page.chat_agent = agent
+    page.save(update_fields=["chat_agent", "updated_at"])
+    return page
+
+
 def landing_page_publish(*, page: LandingPage, actor=None, request=None) -> LandingPage:
     """Make the page public at /p/<slug>/ (idempotent)."""
     validate_sections(page.sections)  # never publish a page that does not render

@@ -166,6 +166,16 @@ class LandingPage(AIOutput):
     # served through the page's own asset route: no public bucket, no external asset.
     hero_image = models.CharField(max_length=255, blank=True)
     hero_image_type = models.CharField(max_length=32, blank=True)
+    # The AI agent whose chat widget the published page shows (none: no script on the page).
+    chat_agent = models.ForeignKey(
+        "agents.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("chat assistant"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -198,6 +208,14 @@ class LandingPage(AIOutput):
     @property
     def public_path(self) -> str:
         return f"/p/{self.slug}/"
+
+    @property
+    def chat_widget_src(self) -> str:
+        """The chat widget's script when the page shows a published agent of its own workspace."""
+        agent = self.chat_agent
+        if agent is None or agent.workspace_id != self.workspace_id or agent.status != "published":
+            return ""
+        return f"/a/{agent.public_key}/widget.js"
 
 
 class LandingPageSubmission(WorkspaceOwned):

@@ -6,6 +6,9 @@ a reviewed public route — see content/README.md).
   without the app's context processors, in a constant number of queries:
   the page with its workspace, plus the view counter's UPDATE.
 - Every text is autoescaped; links pass `safe_href`.
+- A page with a chat assistant (`chat_agent`, toggled in the builder) loads
+  that agent's widget script from this site (`/a/<key>/widget.js`); its CSP
+  then allows scripts and requests to this site only ('self').
 - The form is CSRF-protected (the global middleware), has a honeypot, and a
   per-address rate limit; bots (User-Agent heuristics) never count as views
   or conversions and their submissions are dropped silently, like the honeypot.
@@ -51,9 +54,11 @@ def render_landing_page(
     hero_url: str = "", status: int = 200, notice: str = "",
 ) -> HttpResponse:  # fmt: skip
     """The page's HTML, rendered in the page's language."""
+    chat_src = page.chat_widget_src
     with translation.override(page.language):
         sections = page.sections or {}
         context = {
+            "chat_src": chat_src,
             "page": page,
             "s": sections,
             "form": form or LeadForm(labels=sections.get("form")),
@@ -68,10 +73,12 @@ def render_landing_page(
         html = render_to_string("content/public/page.html", context)
     response = HttpResponse(html, status=status)
     response["Content-Language"] = page.language
-    # Defence in depth for T12: the page needs no script at all, so none may run.
+    # Defence in depth for T12: the page needs no script of its own, so none may run — only the
+    # chat widget's script from this site when the page shows one (and its requests to this site).
     ancestors = "'self'" if preview else "'none'"
+    scripts = "script-src 'self'; connect-src 'self'; " if chat_src else ""
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        f"default-src 'none'; {scripts}style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
         f"base-uri 'none'; frame-ancestors {ancestors}"
     )
     patch_cache_control(response, private=True, no_cache=True)

@@ -33,6 +33,7 @@ from content.forms import (
     HistoryFilterForm,
     IdeasForm,
     LandingPageCreateForm,
+    PageChatForm,
     PageSettingsForm,
     SectionsForm,
 )
@@ -312,6 +313,13 @@ class PageObjectMixin(WorkspacePageMixin):
         return page
 
 
+def _chat_agents() -> list:
+    """The workspace's published AI agents, for the page's chat toggle."""
+    from agents.models import Agent
+
+    return list(Agent.objects.filter(status=Agent.Status.PUBLISHED).only("id", "name").order_by("name"))
+
+
 class PageBuilderView(PageObjectMixin, TemplateView):
     """Edit the sections with a live preview; publish, unpublish, hero image, stats, leads."""
 
@@ -327,6 +335,7 @@ class PageBuilderView(PageObjectMixin, TemplateView):
             PageSettingsForm(initial={"title": page.title, "language": page.language, "theme": page.theme}),
         )
         context.setdefault("hero_form", HeroImageForm())
+        context.setdefault("chat_form", PageChatForm(initial={"chat_agent": page.chat_agent_id}, agents=_chat_agents()))
         context["stats"] = selectors.landing_page_stats(page=page)
         context["leads"] = selectors.landing_page_submissions(page=page)[:20]
         context["public_url"] = self.request.build_absolute_uri(page.public_path)
@@ -357,6 +366,12 @@ class PageBuilderView(PageObjectMixin, TemplateView):
             elif action == "clear_hero":
                 landing_services.landing_page_clear_hero_image(page=page)
                 messages.success(request, _("Image removed."))
+            elif action == "chat":
+                form = PageChatForm(request.POST, agents=_chat_agents())
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(page=page, chat_form=form), status=400)
+                landing_services.landing_page_set_chat_agent(page=page, agent_id=form.cleaned_data["chat_agent"])
+                messages.success(request, _("Saved."))
             elif action == "settings":
                 form = PageSettingsForm(request.POST)
                 if not form.is_valid():

@@ -199,6 +199,9 @@ class EmailMessage(WorkspaceOwned):
     # {"code": smtp code or provider status, "reason": "hard_bounce"|"temporary"|…, "message": …}
     error = models.JSONField(default=dict, blank=True, db_default={})
     refunded = models.BooleanField(default=False, db_default=False, editable=False)
+    # Journey e-mails: the charge that paid for this message's batch (settled by journeys.charges
+    # once the batch's messages are final). A campaign's own messages are paid by Campaign.charge_id.
+    charge_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -211,6 +214,9 @@ class EmailMessage(WorkspaceOwned):
                 fields=["provider_message_id"], name="emails_msg_provider_id", condition=~Q(provider_message_id="")
             ),
             models.Index(fields=["contact", "campaign"], name="emails_msg_contact"),
+            models.Index(
+                fields=["charge_id", "status"], name="emails_msg_charge", condition=Q(charge_id__isnull=False)
+            ),
             # the reaper's scan: a handful of rows at any time
             models.Index(fields=["claimed_at"], name="emails_msg_in_flight", condition=Q(status="sending")),
         ]

@@ -1,11 +1,11 @@
 """Staff console for journeys: every workspace's journeys (pause), their
-enrollments and step runs, read-only."""
+enrollments, step runs and the credits of their sends, read-only."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from journeys.models import Enrollment, Journey, StepRun
+from journeys.models import Enrollment, Journey, SendCharge, StepRun
 from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin
 from nexusone.permissions import require_staff
 from nexusone.tenancy import workspace_scope
@@ -54,5 +54,24 @@ class EnrollmentAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
 class StepRunAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
     list_display = ("id", "journey_id", "enrollment_id", "step_id", "outcome", "detail", "created_at", "workspace")
     list_filter = ("outcome",)
+    list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(SendCharge)
+class SendChargeAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "journey_id",
+        "step_id",
+        "channel",
+        "recipients",
+        "units",
+        "credits_refunded",
+        "settled_at",
+        "created_at",
+        "workspace",
+    )
+    list_filter = ("channel", "settled_at")
     list_select_related = ("workspace",)
     show_full_result_count = False

@@ -119,3 +119,32 @@ class StepRun(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.step_id} · {self.get_outcome_display()}"
+
+
+class SendCharge(WorkspaceOwned):
+    """The credits of one batch of journey e-mails or SMS: reserved when the
+    step runs, kept reserved while its messages are sent, then settled once
+    (`journeys.charges`): what the service accepted is kept, the rest refunded."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    journey = models.ForeignKey(Journey, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    step_id = models.CharField(_("step"), max_length=16)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    campaign_id = models.BigIntegerField(editable=False)  # emails.Campaign or sms.SmsCampaign
+    charge_id = models.UUIDField(unique=True, editable=False)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    units = models.PositiveIntegerField(default=0)
+    credits_refunded = models.PositiveIntegerField(_("credits refunded"), default=0)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="journeys_charge_open", condition=Q(settled_at=None))]
+        verbose_name = _("journey send charge")
+        verbose_name_plural = _("journey send charges")
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.step_id} · {self.recipients}"

@@ -13,4 +13,5 @@ register(
         contact=lambda contact: Q(enrollment__contact_id=contact.pk),
         contact_erase="delete",
     ),
+    Holding("journeys.SendCharge", note="The credits of a batch of journey sends: counts, no person."),
 )

@@ -91,11 +91,14 @@ def run_wait_until(journey, node, rows, contacts, now) -> list[Move]:
 # --- messages ---------------------------------------------------------------------------------------
 
 
-def _reserve(*, journey: Journey, module: str, units: int, key: str, action: str):
-    """Reserve in a savepoint (a refusal leaves the batch's transaction usable);
-    committed once the batch commits."""
-    from billing.charging import charge_commit
+def _reserve(
+    *, journey: Journey, node: Node, channel: str, campaign_id: int, module: str, units: int, rows, action: str
+):
+    """Reserve the batch's credits in a savepoint (a refusal leaves the batch's
+    transaction usable) and record the `SendCharge` that settles them once the
+    messages are final (`journeys.charges`: what was not sent is refunded)."""
     from emails.credits import reserve
+    from journeys.models import SendCharge
 
     with transaction.atomic():
         charge_id = reserve(
@@ -103,11 +106,22 @@ def _reserve(*, journey: Journey, module: str, units: int, key: str, action: str
             user=None,
             module=module,
             units=units,
-            key=key,
+            key=_batch_key(channel, journey, node, rows),
             reference=f"journeys.journey:{journey.pk}",
             action=action,
         )
-    transaction.on_commit(lambda: charge_commit(charge_id), robust=True)
+    SendCharge.unscoped.get_or_create(
+        charge_id=charge_id,
+        defaults={
+            "workspace_id": journey.workspace_id,
+            "journey_id": journey.pk,
+            "step_id": node.step["id"],
+            "channel": channel,
+            "campaign_id": campaign_id,
+            "recipients": len(rows),
+            "units": units,
+        },
+    )
     return charge_id
 
 
@@ -155,9 +169,12 @@ def run_send_email(journey, node, rows, contacts, now) -> list[Move]:
     try:
         charge_id = _reserve(
             journey=journey,
+            node=node,
+            channel="email",
+            campaign_id=campaign.pk,
             module=credits.EMAIL_MODULE,
             units=credits.units_for(len(eligible)),
-            key=_batch_key("email", journey, node, eligible),
+            rows=eligible,
             action="journey_email",
         )
     except InsufficientCredits:
@@ -169,6 +186,7 @@ def run_send_email(journey, node, rows, contacts, now) -> list[Move]:
                 campaign=campaign,
                 contact_id=row.contact_id,
                 to_email=contacts[row.contact_id]["email"],
+                charge_id=charge_id,
             )
             for row in eligible
         ],
@@ -205,9 +223,12 @@ def run_send_sms(journey, node, rows, contacts, now) -> list[Move]:
     try:
         charge_id = _reserve(
             journey=journey,
+            node=node,
+            channel="sms",
+            campaign_id=campaign.pk,
             module=SMS_MODULE,
             units=len(eligible) * max(1, campaign.segments),
-            key=_batch_key("sms", journey, node, eligible),
+            rows=eligible,
             action="journey_sms",
         )
     except InsufficientCredits:
@@ -220,6 +241,7 @@ def run_send_sms(journey, node, rows, contacts, now) -> list[Move]:
                 contact_id=row.contact_id,
                 to=contacts[row.contact_id]["phone"],
                 segments=campaign.segments,
+                charge_id=charge_id,
             )
             for row in eligible
         ],

@@ -1,7 +1,9 @@
 """Journey Celery tasks. `journeys_tick` (beat, every minute) hands each
 active journey to `journey_run_task`, which enrols and advances it in bounded
-batches; a per-journey lock keeps two runs of the same journey apart (the
-row locks would keep them correct anyway, this keeps them cheap)."""
+batches, and each workspace with unsettled journey sends to
+`send_charges_settle_task` (what was not sent is refunded); a per-journey
+lock keeps two runs of the same journey apart (the row locks would keep them
+correct anyway, this keeps them cheap)."""
 
 from __future__ import annotations
 
@@ -40,9 +42,20 @@ def journey_run_task(*, workspace_id: int, journey_id: int) -> dict:
         cache.delete(lock)
 
 
+@workspace_task(name="journeys.tasks.send_charges_settle", runs_when_suspended=True)
+def send_charges_settle_task(*, workspace_id: int) -> dict:
+    from journeys.charges import settle_open
+
+    return settle_open()
+
+
 @shared_task(name="journeys.tasks.journeys_tick")
 def journeys_tick(limit: int = 1000) -> int:
+    from journeys.charges import workspaces_with_open_charges
     from journeys.models import Journey
+
+    for workspace_id in workspaces_with_open_charges():
+        enqueue(send_charges_settle_task, workspace_id=workspace_id)
 
     active = list(
         Journey.unscoped.filter(status=Journey.Status.ACTIVE, workspace__is_suspended=False)

@@ -126,6 +126,9 @@ class SmsMessage(WorkspaceOwned):
     error_message = models.CharField(max_length=300, blank=True, default="", db_default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Journey SMS: the charge that paid for this message's batch (settled by journeys.charges once
+    # the batch's messages are final). A campaign's own messages are paid by SmsCampaign.charge_id.
+    charge_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -141,6 +144,7 @@ class SmsMessage(WorkspaceOwned):
             models.Index(fields=["to", "direction"], name="sms_msg_to"),
             models.Index(fields=["contact", "campaign"], name="sms_msg_contact"),
             models.Index(fields=["claimed_at"], name="sms_msg_in_flight", condition=Q(status="sending")),
+            models.Index(fields=["charge_id", "status"], name="sms_msg_charge", condition=Q(charge_id__isnull=False)),
         ]
         verbose_name = _("SMS message")
         verbose_name_plural = _("SMS messages")

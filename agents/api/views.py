@@ -28,8 +28,9 @@ from agents.exports import conversations_csv_response, conversations_rows
 from agents.models import Agent, Conversation, Knowledge
 from nexusone.api.stream import EventStreamRenderer
 from nexusone.api.viewsets import ScopedViewSet
-from nexusone.errors import NotFound, ValidationFailed
+from nexusone.errors import ApplicationError, NotFound, ValidationFailed
 from nexusone.idempotency import idempotent
+from nexusone.tenancy import activate_workspace, deactivate_workspace
 
 TAGS = ["ai-agents"]
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
@@ -175,13 +176,40 @@ class KnowledgeViewSet(_AgentChild, ScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _sse(reply: replies.Reply):
-    """The reply as server-sent events: `delta` frames of the text, then `done` with the whole reply."""
-    words = reply.text.split(" ")
-    for start in range(0, len(words), 4):
-        piece = " ".join(words[start : start + 4]) + (" " if start + 4 < len(words) else "")
-        yield f"event: delta\ndata: {json.dumps({'text': piece}, ensure_ascii=False)}\n\n"
-    yield f"event: done\ndata: {json.dumps(reply.as_dict(), ensure_ascii=False)}\n\n"
+def _frame(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _sse(workspace, events):
+    """The answer as server-sent events while it is generated: `delta` frames
+    (their texts joined are the reply), at most one `replace` (the text so far
+    is replaced), then `done` with the whole reply as the JSON answer has it —
+    or `error` with the API's error envelope when the provider failed after the
+    stream began (the credits were refunded). The body is produced after the
+    view returned, so each step re-enters the workspace scope."""
+    while True:
+        token = activate_workspace(workspace)
+        try:
+            event, value = next(events)
+        except StopIteration:
+            return
+        except ApplicationError as exc:
+            yield _frame("error", {"error": {"code": exc.code, "message": str(exc.message), "details": exc.details}})
+            return
+        finally:
+            deactivate_workspace(token)
+        try:
+            if event == "done":
+                yield _frame("done", value.as_dict())
+            elif event in ("delta", "replace"):
+                yield _frame(event, {"text": value})
+        except GeneratorExit:  # the client went away: the answer's charge is refunded
+            token = activate_workspace(workspace)
+            try:
+                events.close()
+            finally:
+                deactivate_workspace(token)
+            raise
 
 
 class ConversationViewSet(_AgentChild, ScopedViewSet):
@@ -229,7 +257,9 @@ class ConversationViewSet(_AgentChild, ScopedViewSet):
         responses={
             (200, "application/json"): s.AgentReplyOutput,
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR, description="`delta` events with the text, then `done` with the whole reply."
+                OpenApiTypes.STR,
+                description="`delta` events as the answer is generated (joined: the reply), at most one `replace`, "
+                "then `done` with the whole reply — or `error` (refunded) if the provider failed mid-stream.",
             ),
         },
     )
@@ -239,14 +269,17 @@ class ConversationViewSet(_AgentChild, ScopedViewSet):
         conversation = self.get_object()
         data = s.AgentMessageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reply = replies.reply_to(
-            agent=agent, conversation=conversation, content=data.validated_data["content"], user=request.user
-        )
+        content = data.validated_data["content"]
         if isinstance(request.accepted_renderer, EventStreamRenderer):
-            response = StreamingHttpResponse(_sse(reply), content_type="text/event-stream; charset=utf-8")
+            events = replies.reply_stream(agent=agent, conversation=conversation, content=content, user=request.user)
+            next(events)  # checks and the reservation: a refusal answers 402/403 in JSON
+            response = StreamingHttpResponse(
+                _sse(agent.workspace, events), content_type="text/event-stream; charset=utf-8"
+            )
             response["Cache-Control"] = "no-cache, no-transform"
             response["X-Accel-Buffering"] = "no"
             return response
+        reply = replies.reply_to(agent=agent, conversation=conversation, content=content, user=request.user)
         return Response(reply.as_dict())
 
     @extend_schema(tags=TAGS, request=s.AgentHumanReplyInput, responses={201: s.AgentMessageOutput})

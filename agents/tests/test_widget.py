@@ -94,6 +94,10 @@ def test_rate_limit_per_visitor_with_retry_after(agent, monkeypatch):
     from agents import public_views
 
     monkeypatch.setattr(public_views, "VISITOR_LIMIT", 3)  # the same code path as 20, quicker on a loaded machine
+    from nexusone.api import throttles
+
+    # One fixed window: on a loaded machine the five answers can otherwise straddle a minute boundary.
+    monkeypatch.setattr(throttles.time, "time", lambda: 1_800_000_020.0)
     token = post(agent, {"content": "hi"}).json()["visitor_token"]
     statuses = [post(agent, {"content": "hi", "visitor_token": token}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
@@ -174,3 +178,42 @@ def test_handoff_keywords_hand_over_without_a_provider_call(agent):
         body = post(agent, {"content": "I have a COMPLAINT"}).json()
     assert body["status"] == "handoff"
     assert balance(agent.workspace) == 100
+
+
+def test_a_magic_page_toggles_the_widget_and_its_visitors_chat_from_the_page(agent, world):
+    from content.models import LandingPage
+    from content.tests.factories import make_landing_page
+    from content.tests.test_pages import _base, _login
+
+    a, b = world["A"], world["B"]
+    page = make_landing_page(a.workspace, status="published")
+    public = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+    plain = public.get(f"/p/{page.slug}/")
+    assert "<script" not in plain.content.decode() and "script-src" not in plain["Content-Security-Policy"]
+
+    builder_url = _base(world) + f"/pages/{page.pk}/"
+    member = _login(a.users["member"])
+    form = member.get(builder_url).content.decode()
+    assert 'name="chat_agent"' in form and f'value="{agent.pk}"' in form
+    draft = make_agent(a.workspace)  # drafts and other workspaces' agents cannot be chosen
+    foreign = make_agent(b.workspace, status="published")
+    for refused in (draft, foreign):
+        assert member.post(builder_url, {"action": "chat", "chat_agent": refused.pk}).status_code == 400
+    assert member.post(builder_url, {"action": "chat", "chat_agent": agent.pk}).status_code == 302
+    assert LandingPage.unscoped.get(pk=page.pk).chat_agent_id == agent.pk
+
+    html = public.get(f"/p/{page.slug}/")
+    src = f"/a/{agent.public_key}/widget.js"
+    assert f'<script src="{src}" defer></script>' in html.content.decode()
+    policy = html["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "default-src 'none'" in policy
+    assert public.get(src).status_code == 200
+    # the widget posts from the page's own origin: allowed although it is not in the agent's list
+    reply = post(agent, {"content": "Do you deliver on weekends?"}, origin="http://testserver", client=public)
+    assert reply.status_code == 200 and "Saturdays" in reply.json()["reply"]
+
+    type(agent).unscoped.filter(pk=agent.pk).update(status="draft")  # unpublished: the page shows no widget
+    assert "<script" not in public.get(f"/p/{page.slug}/").content.decode()
+    type(agent).unscoped.filter(pk=agent.pk).update(status="published")
+    assert member.post(builder_url, {"action": "chat", "chat_agent": ""}).status_code == 302
+    assert "<script" not in public.get(f"/p/{page.slug}/").content.decode()

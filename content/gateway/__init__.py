@@ -20,6 +20,13 @@
   else, so a caller inside the charge door gets its refund.
 - `parse_json_object()` turns a structured answer into a dict or raises
   `ProviderError("malformed_response")`.
+- `stream_text()` takes the same arguments and yields the answer's text as
+  the provider generates it (`str` deltas), then the `TextResult` (whose
+  `text` is the deltas joined, stripped). OpenAI streams (`stream: true`,
+  server-sent events through the outbound door's transport); a provider
+  without `stream()` — the offline one chunks its answer deterministically —
+  yields its finished text. A failure after the first delta raises like any
+  other, so the charge door around the iteration refunds.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ __all__ = [
     "generate_text",
     "get_provider",
     "parse_json_object",
+    "stream_text",
     "use_provider",
 ]
 
@@ -112,6 +120,44 @@ def use_provider(provider: TextProvider) -> Iterator[TextProvider]:
         _override.reset(token)
 
 
+def _request(
+    *,
+    task: str,
+    language: str,
+    variables: dict[str, Any] | None,
+    template: str | None,
+    messages: Sequence[Message] | None,
+    max_tokens: int,
+    temperature: float,
+    json_output: bool,
+) -> TextRequest:
+    if (template is None) == (messages is None):
+        raise ValueError("Pass exactly one of `template` or `messages`.")
+    variables = dict(variables or {})
+    if template is not None:
+        messages = build_messages(template, variables, language=language)
+    return TextRequest(
+        task=task,
+        language=language,
+        messages=tuple(messages or ()),
+        variables=variables,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        json_output=json_output,
+        prompt_version=PROMPT_VERSION if template is not None else "",
+    )
+
+
+def _report_rejected_key(exc: ProviderError, provider: TextProvider) -> None:
+    if exc.details.get("reason") == "authentication" and getattr(provider, "key_source", "") == "workspace":
+        # The workspace's own key was refused: the vault marks it expired and tells its admins.
+        from integrations.services import connection_report_rejected
+
+        workspace = get_active_workspace()
+        if workspace is not None:
+            connection_report_rejected(workspace=workspace, provider="openai", reason="HTTP 401")
+
+
 def generate_text(
     *,
     task: str,
@@ -126,32 +172,60 @@ def generate_text(
 ) -> TextResult:
     """Generate text for `task` in `language`. Exactly one of `template` /
     `messages` gives the prompt. Raises ProviderError / ProviderTimeout."""
-    if (template is None) == (messages is None):
-        raise ValueError("Pass exactly one of `template` or `messages`.")
-    variables = dict(variables or {})
-    if template is not None:
-        messages = build_messages(template, variables, language=language)
-    request = TextRequest(
+    request = _request(
         task=task,
         language=language,
-        messages=tuple(messages or ()),
         variables=variables,
+        template=template,
+        messages=messages,
         max_tokens=max_tokens,
         temperature=temperature,
         json_output=json_output,
-        prompt_version=PROMPT_VERSION if template is not None else "",
     )
     provider = provider or get_provider()
     try:
         return provider.complete(request)
     except ProviderError as exc:
-        if exc.details.get("reason") == "authentication" and getattr(provider, "key_source", "") == "workspace":
-            # The workspace's own key was refused: the vault marks it expired and tells its admins.
-            from integrations.services import connection_report_rejected
+        _report_rejected_key(exc, provider)
+        raise
 
-            workspace = get_active_workspace()
-            if workspace is not None:
-                connection_report_rejected(workspace=workspace, provider="openai", reason="HTTP 401")
+
+def stream_text(
+    *,
+    task: str,
+    language: str,
+    variables: dict[str, Any] | None = None,
+    template: str | None = None,
+    messages: Sequence[Message] | None = None,
+    max_tokens: int = 800,
+    temperature: float = 0.7,
+    json_output: bool = False,
+    provider: TextProvider | None = None,
+) -> Iterator[str | TextResult]:
+    """Like `generate_text`, yielding text deltas as they are generated and
+    then the `TextResult`. Raises ProviderError / ProviderTimeout, before or
+    after the first delta."""
+    request = _request(
+        task=task,
+        language=language,
+        variables=variables,
+        template=template,
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        json_output=json_output,
+    )
+    provider = provider or get_provider()
+    stream = getattr(provider, "stream", None)
+    try:
+        if stream is None:
+            result = provider.complete(request)
+            yield result.text
+            yield result
+        else:
+            yield from stream(request)
+    except ProviderError as exc:
+        _report_rejected_key(exc, provider)
         raise
 
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import cycle, islice
 from typing import Any
 
@@ -239,9 +239,19 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+STREAM_CHUNK_CHARS = 12  # the offline stream's deltas: fixed-size slices of the finished answer
+
+
 class OfflineProvider:
     name = PROVIDER
     model = MODEL
+
+    def stream(self, request: TextRequest) -> Iterator[str | TextResult]:
+        """The finished answer in deterministic 12-character deltas, then the result."""
+        result = self.complete(request)
+        for start in range(0, len(result.text), STREAM_CHUNK_CHARS):
+            yield result.text[start : start + STREAM_CHUNK_CHARS]
+        yield result
 
     def complete(self, request: TextRequest) -> TextResult:
         texts = language_texts(request.language)

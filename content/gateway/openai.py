@@ -21,7 +21,7 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -120,7 +120,7 @@ class OpenAIProvider:
 
     # --- the call ------------------------------------------------------------------
 
-    def complete(self, request: TextRequest) -> TextResult:
+    def _kwargs(self, request: TextRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -129,16 +129,18 @@ class OpenAIProvider:
         }
         if request.json_output:
             kwargs["response_format"] = {"type": "json_object"}
+        return kwargs
+
+    def _create(self, kwargs: dict[str, Any]) -> Any:
+        """One Chat Completions call with the retry policy (a stream is
+        retried only until its response starts)."""
         attempt = 0
         while True:
             try:
-                completion = self._client.chat.completions.create(**kwargs)
-                break
+                return self._client.chat.completions.create(**kwargs)
             except openai.APITimeoutError as exc:
                 logger.warning("OpenAI timed out: %s", exc)
-                raise _failure(
-                    "timeout", _("The AI provider did not answer in time. Nothing was charged."), timeout=True
-                ) from exc
+                raise self._timeout() from exc
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 retryable = status == 429 or status >= 500
@@ -157,11 +159,76 @@ class OpenAIProvider:
                     attempt += 1
                     continue
                 logger.warning("OpenAI unreachable: %s", exc)
-                raise _failure("unreachable", _("The AI provider could not be reached. Nothing was charged.")) from exc
+                raise self._unreachable() from exc
             except (ValueError, TypeError) as exc:  # an unparsable body (JSONDecodeError is a ValueError)
                 logger.warning("OpenAI sent an unparsable body: %s", exc)
                 raise self._malformed() from exc
-        return self._result(completion, request)
+
+    def complete(self, request: TextRequest) -> TextResult:
+        return self._result(self._create(self._kwargs(request)), request)
+
+    def stream(self, request: TextRequest) -> Iterator[str | TextResult]:
+        """`stream: true`: yield each content delta as it arrives (server-sent
+        events), then the TextResult with the usage of the last chunk
+        (`stream_options.include_usage`). A failure mid-stream raises
+        ProviderError / ProviderTimeout; nothing is retried after the first
+        delta (the caller already showed it)."""
+        kwargs = {**self._kwargs(request), "stream": True, "stream_options": {"include_usage": True}}
+        stream = self._create(kwargs)
+        parts: list[str] = []
+        usage, finish_reason, model, response_id = None, "", self.model, ""
+        try:
+            for chunk in stream:
+                response_id = str(getattr(chunk, "id", "") or response_id)
+                model = str(getattr(chunk, "model", "") or model)
+                usage = getattr(chunk, "usage", None) or usage
+                for choice in getattr(chunk, "choices", None) or []:
+                    if getattr(choice, "index", 0) != 0:
+                        continue
+                    delta = getattr(getattr(choice, "delta", None), "content", None)
+                    if isinstance(delta, str) and delta:
+                        parts.append(delta)
+                        yield delta
+                    finish_reason = getattr(choice, "finish_reason", None) or finish_reason
+        except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
+            logger.warning("OpenAI stream timed out: %s", exc)
+            raise self._timeout() from exc
+        except openai.APIStatusError as exc:
+            logger.warning("OpenAI stream failed with %s: %s", exc.status_code, str(exc)[:500])
+            raise self._status_error(exc.status_code) from exc
+        except (openai.APIError, httpx2.HTTPError) as exc:  # an error event, a dropped connection
+            logger.warning("OpenAI stream broke off: %s", str(exc)[:500])
+            raise _failure("server_error", _("The AI provider had an error. Nothing was charged.")) from exc
+        except (ValueError, TypeError, AttributeError) as exc:
+            logger.warning("OpenAI sent an unparsable stream: %s", exc)
+            raise self._malformed() from exc
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        text = "".join(parts).strip()
+        if not text:
+            raise self._malformed()
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        total_tokens = int(getattr(usage, "total_tokens", 0) or 0) or prompt_tokens + completion_tokens
+        yield TextResult(
+            text=text,
+            provider=PROVIDER,
+            model=model,
+            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=total_tokens),
+            finish_reason=str(finish_reason)[:32],
+            prompt_version=request.prompt_version,
+            response_id=response_id,
+            key_source=self.key_source,
+            key_last4=self.key_last4,
+        )
+
+    def _timeout(self) -> ProviderError:
+        return _failure("timeout", _("The AI provider did not answer in time. Nothing was charged."), timeout=True)
+
+    def _unreachable(self) -> ProviderError:
+        return _failure("unreachable", _("The AI provider could not be reached. Nothing was charged."))
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff_base * (2**attempt)
