@@ -1,0 +1,14 @@
+"""/api/v1/stores/, products/ (and products/imports/), orders/ — numeric ids, trailing slash optional."""
+
+from rest_framework.routers import SimpleRouter
+
+from commerce.api import views
+
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("stores", views.StoreViewSet, basename="commerce-store")
+router.register("products/imports", views.ProductImportViewSet, basename="commerce-import")
+router.register("products", views.ProductViewSet, basename="commerce-product")
+router.register("orders", views.OrderViewSet, basename="commerce-order")
+
+urlpatterns = router.urls
