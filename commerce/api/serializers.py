@@ -17,8 +17,8 @@ class StoreOutput(serializers.Serializer):
     domain = serializers.CharField()
     name = serializers.CharField()
     currency = serializers.CharField()
-    status = serializers.ChoiceField(choices=Store.Status.choices)
-    sync_status = serializers.ChoiceField(choices=Store.SyncStatus.choices)
+    status = serializers.CharField(help_text=" | ".join(Store.Status.values))
+    sync_status = serializers.CharField(help_text=" | ".join(Store.SyncStatus.values))
     sync_progress = serializers.JSONField()
     sync_error = serializers.CharField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
@@ -96,7 +96,7 @@ class ProductOutput(serializers.Serializer):
     description = serializers.CharField()
     category = serializers.CharField()
     tags = serializers.JSONField()
-    status = serializers.ChoiceField(choices=Product.Status.choices)
+    status = serializers.CharField(help_text=" | ".join(Product.Status.values))
     currency = serializers.CharField()
     supplier = serializers.CharField()
     supplier_product_id = serializers.CharField()
@@ -109,7 +109,7 @@ class ProductOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class ImportInput(serializers.Serializer):
+class ProductImportInput(serializers.Serializer):
     url = serializers.URLField(max_length=1000, required=False)
     urls = serializers.ListField(
         child=serializers.URLField(max_length=1000), required=False, min_length=1, max_length=MAX_URLS
@@ -139,19 +139,19 @@ class ImportInput(serializers.Serializer):
         return attrs
 
 
-class ImportItemOutput(serializers.Serializer):
+class ProductImportItemOutput(serializers.Serializer):
     position = serializers.IntegerField()
     url = serializers.CharField()
     supplier_product_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=ImportItem.Status.choices)
+    status = serializers.CharField(help_text=" | ".join(ImportItem.Status.values))
     reason = serializers.CharField()
     detail = serializers.CharField()
     product_id = serializers.IntegerField(allow_null=True)
 
 
-class ImportOutput(serializers.Serializer):
+class ProductImportOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ProductImport.Status.choices)
+    status = serializers.CharField(help_text=" | ".join(ProductImport.Status.values))
     supplier = serializers.CharField()
     category = serializers.CharField()
     import_to_store = serializers.BooleanField()
@@ -162,7 +162,7 @@ class ImportOutput(serializers.Serializer):
     progress = serializers.SerializerMethodField()
     credits_charged = serializers.IntegerField()
     credits_refunded = serializers.IntegerField()
-    items = ImportItemOutput(many=True, source="items.all")
+    items = ProductImportItemOutput(many=True, source="items.all")
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
@@ -184,7 +184,7 @@ class OrderOutput(serializers.Serializer):
     id = serializers.IntegerField()
     store_id = serializers.IntegerField(allow_null=True)
     number = serializers.CharField()
-    status = serializers.ChoiceField(choices=Order.Fulfillment.choices)
+    status = serializers.CharField(help_text=" | ".join(Order.Fulfillment.values))
     financial_status = serializers.CharField()
     currency = serializers.CharField()
     total_cents = serializers.IntegerField()

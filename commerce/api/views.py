@@ -107,9 +107,9 @@ class ProductViewSet(ScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=s.ImportInput,
+        request=s.ProductImportInput,
         responses={
-            202: s.ImportOutput,
+            202: s.ProductImportOutput,
             **ERRORS,
             402: OpenApiResponse(description="Not enough credits for every URL (`needed`, `available`)."),
             409: OpenApiResponse(description="A request with this Idempotency-Key is still running."),
@@ -124,7 +124,7 @@ class ProductViewSet(ScopedViewSet):
         """Import one URL (`url`), up to 100 (`urls`) or a CJ product id
         (`supplier_product_id`). 3 credits per URL are reserved now; URLs that
         yield no product are given back when the job has run. 202 with the job."""
-        data = s.ImportInput(data=request.data)
+        data = s.ProductImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         job = imports.import_start(
@@ -137,18 +137,18 @@ class ProductViewSet(ScopedViewSet):
             request_key=request.idempotency_key,
             request=request,
         )
-        return Response(s.ImportOutput(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.ProductImportOutput(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ImportOutput(many=True)}, tags=TAGS),
-    retrieve=extend_schema(responses={200: s.ImportOutput, **ERRORS}, tags=TAGS),
+    list=extend_schema(responses={200: s.ProductImportOutput(many=True)}, tags=TAGS),
+    retrieve=extend_schema(responses={200: s.ProductImportOutput, **ERRORS}, tags=TAGS),
 )
 class ProductImportViewSet(ScopedViewSet):
     """Import jobs: status, progress and each URL's result (and reason)."""
 
     model = ProductImport
-    serializer_class = s.ImportOutput
+    serializer_class = s.ProductImportOutput
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "head", "options"]
     ordering = ["-created_at", "-id"]
@@ -158,10 +158,10 @@ class ProductImportViewSet(ScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.ImportOutput(page, many=True).data)
+        return self.get_paginated_response(s.ProductImportOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(s.ImportOutput(self.get_object()).data)
+        return Response(s.ProductImportOutput(self.get_object()).data)
 
 
 @extend_schema_view(
