@@ -7,3 +7,9 @@ class CommerceConfig(AppConfig):
     name = "commerce"
     verbose_name = "Commerce"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from commerce import receivers  # noqa: F401 — connects to integrations' signals
+        from commerce.notices import register_kinds
+
+        register_kinds()

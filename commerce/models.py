@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from nexusone.tenancy import WorkspaceOwned
+from nexusone.tenancy import WorkspaceOwned, WorkspaceScopedManager
 
 
 class Platform(models.TextChoices):
@@ -294,3 +294,62 @@ class ImportItem(WorkspaceOwned):
     class Meta:
         ordering = ("position", "id")
         constraints = [models.UniqueConstraint(fields=("job", "position"), name="commerce_import_item_position")]
+
+
+class InventoryAlert(WorkspaceOwned):
+    """A variant's stock fell to its low-stock threshold: one open alert per
+    crossing (resolved when the stock is back above it)."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="alerts")
+    stock = models.IntegerField(_("stock"))
+    threshold = models.PositiveIntegerField(_("low-stock threshold"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("variant",), condition=Q(resolved_at__isnull=True), name="commerce_alert_one_open"
+            )
+        ]
+
+
+class ShopifyEvent(models.Model):
+    """One Shopify webhook delivery, stored once per event (and store) before it
+    is processed — the inbound outbox. Not workspace-owned: it is stored before
+    (and even without) a matching store; `workspace` comes from the shop domain."""
+
+    event_id = models.CharField(max_length=100)
+    webhook_id = models.CharField(max_length=100, blank=True, db_index=True)
+    topic = models.CharField(max_length=64)
+    shop = models.CharField(max_length=255)
+    workspace = models.ForeignKey(
+        "accounts.Workspace", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = models.JSONField()
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=64, blank=True)
+
+    # The webhook edge works across workspaces through `unscoped`; processing reads inside a scope.
+    objects = WorkspaceScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        base_manager_name = "unscoped"
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=("event_id", "store"), name="commerce_shopify_event_once"),
+            models.UniqueConstraint(
+                fields=("event_id",), condition=Q(store__isnull=True), name="commerce_shopify_event_once_unrouted"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("received_at",), condition=Q(processed_at__isnull=True), name="commerce_event_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id}"

@@ -24,4 +24,10 @@ register(
     Holding("commerce.OrderLine", note="What an order contained (products, not people)."),
     Holding("commerce.ProductImport", user="created_by", note="Who started an import."),
     Holding("commerce.ImportItem", note="One URL of an import and its result."),
+    Holding("commerce.InventoryAlert", note="Low-stock crossings."),
+    Holding(
+        "commerce.ShopifyEvent",
+        personal=("payload",),
+        note="Shopify's raw webhook deliveries (orders carry customers); deleted with the webhook logs.",
+    ),
 )

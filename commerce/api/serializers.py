@@ -199,3 +199,62 @@ class OrderOutput(serializers.Serializer):
     tracking_company = serializers.CharField()
     fulfil_error = serializers.CharField()
     lines = OrderLineOutput(many=True, source="lines.all")
+
+
+class DeliveryPreferencesInput(serializers.Serializer):
+    logistic_names = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=20,
+        default=list,
+        help_text='CJ logistic names in order of preference, e.g. ["CJPacket Ordinary"].',
+    )
+    max_days = serializers.IntegerField(min_value=1, max_value=120, required=False, allow_null=True, default=None)
+    fallback = serializers.ChoiceField(choices=["cheapest", "fastest", "none"], required=False, default="cheapest")
+
+
+class FreightOptionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    price_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    days = serializers.CharField()
+    max_days = serializers.IntegerField(allow_null=True)
+
+
+class FreightOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    country = serializers.CharField()
+    provider = serializers.CharField()
+    options = FreightOptionOutput(many=True)
+
+
+class AlertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
+    product_id = serializers.IntegerField(source="variant.product_id")
+    sku = serializers.CharField(source="variant.sku")
+    stock = serializers.IntegerField()
+    threshold = serializers.IntegerField()
+    current_stock = serializers.IntegerField(source="variant.stock")
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReorderOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    product = serializers.CharField()
+    stock = serializers.IntegerField()
+    lead_time_days = serializers.IntegerField()
+    mean_daily = serializers.FloatField()
+    std_daily = serializers.FloatField()
+    service_level = serializers.FloatField()
+    reorder_point = serializers.IntegerField()
+    safety_stock = serializers.IntegerField()
+    suggested_quantity = serializers.IntegerField()
+    reorder_now = serializers.BooleanField()
+    reasoning = serializers.CharField()
+
+
+class ReorderListOutput(serializers.Serializer):
+    results = ReorderOutput(many=True)

@@ -1,5 +1,6 @@
 """/api/v1/stores/, products/ (and products/imports/), orders/ — numeric ids, trailing slash optional."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from commerce.api import views
@@ -10,5 +11,9 @@ router.register("stores", views.StoreViewSet, basename="commerce-store")
 router.register("products/imports", views.ProductImportViewSet, basename="commerce-import")
 router.register("products", views.ProductViewSet, basename="commerce-product")
 router.register("orders", views.OrderViewSet, basename="commerce-order")
+router.register("inventory/alerts", views.InventoryAlertViewSet, basename="commerce-inventory-alert")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("inventory/reorder-recommendations", views.ReorderRecommendationsView.as_view(), name="commerce-reorder"),
+    *router.urls,
+]

@@ -8,10 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from commerce.api import serializers as s
-from commerce.models import Order, Product, ProductImport, Store
-from commerce.services import imports, products
+from commerce.models import InventoryAlert, Order, Product, ProductImport, Store
+from commerce.services import imports, inventory, orders, products, sync
 from nexusone.api.keyset import KeysetPagination
-from nexusone.api.viewsets import ScopedViewSet
+from nexusone.api.viewsets import ScopedAPIView, ScopedViewSet
+from nexusone.errors import ValidationFailed
 from nexusone.idempotency import idempotent
 
 TAGS = ["commerce"]
@@ -42,8 +43,9 @@ class StoreViewSet(ScopedViewSet):
     model = Store
     serializer_class = s.StoreOutput
     lookup_value_regex = r"[0-9]+"
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "put", "head", "options"]
     ordering = ["name", "id"]
+    permissions = {"sync": "commerce.store.sync", "delivery_preferences": "commerce.store.manage"}
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -51,6 +53,24 @@ class StoreViewSet(ScopedViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(s.StoreOutput(self.get_object()).data)
+
+    @extend_schema(request=None, responses={202: s.StoreOutput, **ERRORS}, tags=TAGS)
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        """Queue a sync (incremental after the first); progress in `sync_status` / `sync_progress`."""
+        store = sync.sync_request(store=self.get_object(), user=request.user, request=request)
+        return Response(s.StoreOutput(store).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.DeliveryPreferencesInput, responses={200: s.StoreOutput, **ERRORS}, tags=TAGS)
+    @action(detail=True, methods=["put"], url_path="delivery-preferences")
+    def delivery_preferences(self, request, pk=None):
+        """How supplier orders ship: preferred CJ logistic names, maximum delivery days, fallback."""
+        store = self.get_object()
+        data = s.DeliveryPreferencesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        store.delivery_preferences = dict(data.validated_data)
+        store.save(update_fields=["delivery_preferences", "updated_at"])
+        return Response(s.StoreOutput(store).data)
 
 
 @extend_schema_view(
@@ -71,7 +91,7 @@ class ProductViewSet(ScopedViewSet):
     search_fields = ["title", "variants__sku"]
     ordering_fields = ["created_at", "title"]
     ordering = ["-created_at", "-id"]
-    permissions = {"import_products": "commerce.product.import"}
+    permissions = {"import_products": "commerce.product.import", "push": "commerce.product.push"}
 
     def safely_get_queryset(self, queryset):
         return queryset.prefetch_related("variants")
@@ -105,6 +125,34 @@ class ProductViewSet(ScopedViewSet):
     def destroy(self, request, pk=None):
         products.product_delete(product=self.get_object(), user=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: s.ProductOutput, **ERRORS}, tags=TAGS)
+    @action(detail=True, methods=["post"])
+    def push(self, request, pk=None):
+        """Write the product to its store (Shopify `productSet`); a second push updates the same product."""
+        product = sync.product_push(product=self.get_object(), user=request.user, request=request)
+        return Response(s.ProductOutput(Product.objects.prefetch_related("variants").get(pk=product.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("country", str, required=True, description="ISO 3166-1 alpha-2, e.g. US")],
+        responses={200: s.FreightOutput, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"])
+    def freight(self, request, pk=None):
+        """CJ's shipping options for one unit of each of the product's CJ variants."""
+        from commerce.providers import cj
+
+        product = self.get_object()
+        country = str(request.query_params.get("country") or "").strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ValidationFailed(details={"country": ["Give a two-letter country code, e.g. US."]})
+        vids = [(v.supplier_variant_id, 1) for v in product.variants.all() if v.supplier_variant_id][:1]
+        if not vids:
+            raise ValidationFailed(code="no_supplier_variant", details={"variants": ["No variant has a CJ vid."]})
+        options = cj.CJClient.for_workspace(request.workspace).freight(vids=vids, to_country=country)
+        return Response({"product_id": product.pk, "country": country, "provider": cj.PROVIDER,
+                         "options": [o.as_dict() for o in options]})  # fmt: skip
 
     @extend_schema(
         request=s.ProductImportInput,
@@ -175,7 +223,8 @@ class OrderViewSet(ScopedViewSet):
     serializer_class = s.OrderOutput
     pagination_class = CatalogPagination
     lookup_value_regex = r"[0-9]+"
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
+    permissions = {"fulfill": "commerce.order.fulfill"}
     filterset_fields = ["status", "financial_status", "store"]
     search_fields = ["number", "customer_email", "customer_name"]
     ordering_fields = ["placed_at", "total_cents"]
@@ -190,3 +239,56 @@ class OrderViewSet(ScopedViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(s.OrderOutput(self.get_object()).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: s.OrderOutput, **ERRORS, 409: OpenApiResponse(description="Already sent to the supplier.")},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"])
+    def fulfill(self, request, pk=None):
+        """Place the supplier order at CJ (once). 400 names unmapped items or a missing address; nothing is sent."""
+        order = orders.order_fulfill(order=self.get_object(), user=request.user, request=request)
+        return Response(s.OrderOutput(Order.objects.prefetch_related("lines").get(pk=order.pk)).data)
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.AlertOutput(many=True)}, tags=TAGS))
+class InventoryAlertViewSet(ScopedViewSet):
+    """Low-stock alerts, open ones first (`?open=false` lists resolved ones too)."""
+
+    model = InventoryAlert
+    serializer_class = s.AlertOutput
+    http_method_names = ["get", "head", "options"]
+    ordering = ["resolved_at", "-created_at", "-id"]
+
+    def safely_get_queryset(self, queryset):
+        queryset = queryset.select_related("variant")
+        if str(self.request.query_params.get("open", "true")).lower() != "false":
+            queryset = queryset.filter(resolved_at__isnull=True)
+        return queryset
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.AlertOutput(page, many=True).data)
+
+
+class ReorderRecommendationsView(ScopedAPIView):
+    """Per variant that sold in the last 8 weeks: reorder point (demand over the
+    supplier lead time + safety stock at the service level), suggested quantity
+    and the reasoning in plain words."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("service_level", float, description="0.50–0.999, default 0.95")],
+        responses={200: s.ReorderListOutput, 400: ERRORS[400]},
+        tags=TAGS,
+    )
+    def get(self, request):
+        raw = request.query_params.get("service_level") or "0.95"
+        try:
+            level = float(raw)
+        except ValueError:
+            level = -1.0
+        if not 0.5 <= level <= 0.999:
+            raise ValidationFailed(details={"service_level": ["Between 0.5 and 0.999."]})
+        advice = inventory.reorder_recommendations(service_level=level)
+        return Response({"results": s.ReorderOutput(advice, many=True).data})

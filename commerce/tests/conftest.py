@@ -56,14 +56,24 @@ PRODUCT_GROUP = {
             "productGroupID": "LS-1",
             "variesBy": ["https://schema.org/size"],
             "hasVariant": [
-                {"@type": "Product", "name": "Linen Shirt S", "sku": "LS-1-S", "size": "S",
-                 "offers": {"@type": "Offer", "price": 20.00, "priceCurrency": "USD"}},
-                {"@type": "Product", "name": "Linen Shirt M", "sku": "LS-1-M", "size": "M",
-                 "offers": {"@type": "Offer", "price": 22.50, "priceCurrency": "USD"}},
+                {
+                    "@type": "Product",
+                    "name": "Linen Shirt S",
+                    "sku": "LS-1-S",
+                    "size": "S",
+                    "offers": {"@type": "Offer", "price": 20.00, "priceCurrency": "USD"},
+                },
+                {
+                    "@type": "Product",
+                    "name": "Linen Shirt M",
+                    "sku": "LS-1-M",
+                    "size": "M",
+                    "offers": {"@type": "Offer", "price": 22.50, "priceCurrency": "USD"},
+                },
             ],
         },
     ],
-}  # fmt: skip
+}
 
 
 def page(head: str = "", body: str = "<p>Hello</p>") -> bytes:
@@ -176,3 +186,43 @@ def shop(world):
 
 def spent(tenant) -> int:
     return tenant.start_balance - balance(tenant.workspace)
+
+
+@pytest.fixture
+def shopify_connection(shop, settings):
+    from commerce.tests.shopify_double import SHOP, TOKEN
+    from integrations.models import Kind
+    from integrations.tests.factories import make_connection
+
+    settings.SHOPIFY_URL_TEMPLATE = "https://{shop}"
+    settings.SHOPIFY_API_VERSION = "2026-10"
+    settings.SHOPIFY_API_SECRET = "shopify-app-secret"
+    settings.SITE_URL = "https://app.nexusone.test"
+    return make_connection(
+        shop.workspace, "shopify", kind=Kind.OAUTH, api_key="", access_token=TOKEN, account_id=SHOP,
+        account_name="NX Test", assets={"shop": {"domain": SHOP, "name": "NX Test", "currency": "USD"}},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def connect_shopify(shop, shopify_connection, run_commit_hooks):
+    """Fire integrations' `connection_connected` as a real connect does; the tasks run eagerly."""
+
+    def go():
+        from commerce.models import Store
+        from integrations.signals import connection_connected
+
+        with run_commit_hooks():
+            connection_connected.send(sender=None, workspace_id=shop.workspace.pk, provider="shopify",
+                                      connection_id=shopify_connection.pk, reconnected=False)  # fmt: skip
+        return Store.unscoped.get(workspace=shop.workspace)
+
+    return go
+
+
+@pytest.fixture
+def shopify_store(shop, shopify_connection):
+    from commerce.tests.factories import make_store
+    from commerce.tests.shopify_double import SHOP
+
+    return make_store(shop.workspace, domain=SHOP, name="NX Test")

@@ -59,23 +59,45 @@ CJ_PRODUCT = {
     "createrTime": "2024-03-01T10:00:00+08:00",
     "variants": [
         {
-            "vid": VID_RED, "pid": PID, "variantName": "Red", "variantNameEn": "Silicone Phone Case Red",
-            "variantSku": "CJSJ1234567-Red", "variantUnit": "unit(s)", "variantKey": "Red",
-            "variantImage": "https://cjimg.test/case-red.png", "variantLength": 16, "variantWidth": 8,
-            "variantHeight": 1, "variantVolume": 128, "variantWeight": 45, "variantSellPrice": 2.10,
-            "variantSugSellPrice": 6.99, "variantStandard": "long=16,width=8,height=1",
+            "vid": VID_RED,
+            "pid": PID,
+            "variantName": "Red",
+            "variantNameEn": "Silicone Phone Case Red",
+            "variantSku": "CJSJ1234567-Red",
+            "variantUnit": "unit(s)",
+            "variantKey": "Red",
+            "variantImage": "https://cjimg.test/case-red.png",
+            "variantLength": 16,
+            "variantWidth": 8,
+            "variantHeight": 1,
+            "variantVolume": 128,
+            "variantWeight": 45,
+            "variantSellPrice": 2.10,
+            "variantSugSellPrice": 6.99,
+            "variantStandard": "long=16,width=8,height=1",
             "createTime": "2024-03-01T10:00:00+08:00",
         },
         {
-            "vid": VID_BLUE, "pid": PID, "variantName": "Blue", "variantNameEn": "Silicone Phone Case Blue",
-            "variantSku": "CJSJ1234567-Blue", "variantUnit": "unit(s)", "variantKey": "Blue",
-            "variantImage": "https://cjimg.test/case-blue.png", "variantLength": 16, "variantWidth": 8,
-            "variantHeight": 1, "variantVolume": 128, "variantWeight": 46, "variantSellPrice": 2.30,
-            "variantSugSellPrice": 7.99, "variantStandard": "long=16,width=8,height=1",
+            "vid": VID_BLUE,
+            "pid": PID,
+            "variantName": "Blue",
+            "variantNameEn": "Silicone Phone Case Blue",
+            "variantSku": "CJSJ1234567-Blue",
+            "variantUnit": "unit(s)",
+            "variantKey": "Blue",
+            "variantImage": "https://cjimg.test/case-blue.png",
+            "variantLength": 16,
+            "variantWidth": 8,
+            "variantHeight": 1,
+            "variantVolume": 128,
+            "variantWeight": 46,
+            "variantSellPrice": 2.30,
+            "variantSugSellPrice": 7.99,
+            "variantStandard": "long=16,width=8,height=1",
             "createTime": "2024-03-01T10:00:00+08:00",
         },
     ],
-}  # fmt: skip
+}
 
 CJ_FREIGHT = [
     {"logisticAging": "7-12", "logisticPrice": 4.71, "logisticPriceCn": 30.54, "logisticName": "CJPacket Ordinary"},
@@ -84,11 +106,25 @@ CJ_FREIGHT = [
 ]
 
 CJ_STOCK = [
-    {"vid": VID_RED, "areaId": 1, "areaEn": "China Warehouse", "countryCode": "CN", "totalInventoryNum": 800,
-     "cjInventoryNum": 500, "factoryInventoryNum": 300},
-    {"vid": VID_RED, "areaId": 2, "areaEn": "US Warehouse", "countryCode": "US", "totalInventoryNum": 40,
-     "cjInventoryNum": 40, "factoryInventoryNum": 0},
-]  # fmt: skip
+    {
+        "vid": VID_RED,
+        "areaId": 1,
+        "areaEn": "China Warehouse",
+        "countryCode": "CN",
+        "totalInventoryNum": 800,
+        "cjInventoryNum": 500,
+        "factoryInventoryNum": 300,
+    },
+    {
+        "vid": VID_RED,
+        "areaId": 2,
+        "areaEn": "US Warehouse",
+        "countryCode": "US",
+        "totalInventoryNum": 40,
+        "cjInventoryNum": 40,
+        "factoryInventoryNum": 0,
+    },
+]
 
 
 class CJDouble(ProviderDouble):
@@ -132,29 +168,54 @@ class CJDouble(ProviderDouble):
             return httpx.Response(200, json=cj_envelope(None, 1600100, "Param error"))
         order_id = f"CJ{len(self.orders) + 1:08d}"
         self.orders[order_id] = payload
-        return httpx.Response(200, json=cj_envelope({
-            "orderId": order_id, "orderNumber": payload["orderNumber"], "shippingCountryCode":
-            payload["shippingCountryCode"], "shippingCustomerName": payload.get("shippingCustomerName"),
-            "logisticName": payload.get("logisticName"), "orderStatus": "CREATED", "productAmount": 4.40,
-            "postageAmount": 4.71, "orderAmount": 9.11, "productInfoList": payload["products"],
-        }))  # fmt: skip
+        return httpx.Response(
+            200,
+            json=cj_envelope(
+                {
+                    "orderId": order_id,
+                    "orderNumber": payload["orderNumber"],
+                    "shippingCountryCode": payload["shippingCountryCode"],
+                    "shippingCustomerName": payload.get("shippingCustomerName"),
+                    "logisticName": payload.get("logisticName"),
+                    "orderStatus": "CREATED",
+                    "productAmount": 4.40,
+                    "postageAmount": 4.71,
+                    "orderAmount": 9.11,
+                    "productInfoList": payload["products"],
+                }
+            ),
+        )
 
     def _order_detail(self, request):
         order_id = request.url.params.get("orderId", "")
         if order_id not in self.orders:
             return httpx.Response(200, json=cj_envelope(None, 1600100, "Param error"))
         payload = self.orders[order_id]
-        return self._ok(request, {
-            "orderId": order_id, "orderNum": payload["orderNumber"], "cjOrderId": order_id,
-            "shippingCountryCode": payload["shippingCountryCode"], "shippingProvince": payload.get("shippingProvince"),
-            "shippingCity": payload.get("shippingCity"), "shippingAddress": payload.get("shippingAddress"),
-            "shippingCustomerName": payload.get("shippingCustomerName"), "shippingPhone": payload.get("shippingPhone"),
-            "remark": "", "logisticName": payload.get("logisticName"), "trackNumber": "YT2412345678901234",
-            "orderWeight": 90, "orderAmount": 9.11, "orderStatus": "SHIPPED",
-            "createDate": "2026-12-01 10:00:00", "paymentDate": "2026-12-01 10:05:00",
-            "productList": [{"vid": p["vid"], "quantity": p["quantity"], "sellPrice": 2.2}
-                            for p in payload["products"]],
-        })  # fmt: skip
+        return self._ok(
+            request,
+            {
+                "orderId": order_id,
+                "orderNum": payload["orderNumber"],
+                "cjOrderId": order_id,
+                "shippingCountryCode": payload["shippingCountryCode"],
+                "shippingProvince": payload.get("shippingProvince"),
+                "shippingCity": payload.get("shippingCity"),
+                "shippingAddress": payload.get("shippingAddress"),
+                "shippingCustomerName": payload.get("shippingCustomerName"),
+                "shippingPhone": payload.get("shippingPhone"),
+                "remark": "",
+                "logisticName": payload.get("logisticName"),
+                "trackNumber": "YT2412345678901234",
+                "orderWeight": 90,
+                "orderAmount": 9.11,
+                "orderStatus": "SHIPPED",
+                "createDate": "2026-12-01 10:00:00",
+                "paymentDate": "2026-12-01 10:05:00",
+                "productList": [
+                    {"vid": p["vid"], "quantity": p["quantity"], "sellPrice": 2.2} for p in payload["products"]
+                ],
+            },
+        )
 
 
 def _png() -> bytes:

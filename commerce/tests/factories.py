@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from commerce.models import (
     ImportItem,
+    InventoryAlert,
     InventoryLevel,
     Order,
     OrderLine,
@@ -36,9 +37,15 @@ def make_product(workspace, *, variants: int = 1, **fields) -> Product:
     product = Product.unscoped.create(workspace=workspace, **{"title": f"Product {n}", **fields})
     for i in range(variants):
         Variant.unscoped.create(
-            workspace=workspace, product=product, sku=f"SKU-{n}-{i}", title=f"Variant {i}", price_cents=1999,
-            cost_cents=700, stock=10, position=i,
-        )  # fmt: skip
+            workspace=workspace,
+            product=product,
+            sku=f"SKU-{n}-{i}",
+            title=f"Variant {i}",
+            price_cents=1999,
+            cost_cents=700,
+            stock=10,
+            position=i,
+        )
     return product
 
 
@@ -86,7 +93,15 @@ def make_import_item(workspace, **fields) -> ImportItem:
     return ImportItem.unscoped.create(workspace=workspace, job=job, **{"url": "https://shop.example/p", **fields})
 
 
+def make_alert(workspace, **fields) -> InventoryAlert:
+    variant = fields.pop("variant", None) or make_variant(workspace, low_stock_threshold=5, stock=1)
+    return InventoryAlert.unscoped.create(
+        workspace=workspace, variant=variant, **{"stock": 1, "threshold": 5, **fields}
+    )
+
+
 TENANT_FACTORIES = {
+    InventoryAlert: make_alert,
     Store: make_store,
     PricingRule: make_pricing_rule,
     Product: make_product,

@@ -90,8 +90,10 @@ def test_freight_and_stock(shop, cj_connected):
         options = client.freight(vids=[(VID_RED, 2)], to_country="US")
         stock = client.stock(VID_RED)
     assert [(o.name, o.price_cents, o.max_days) for o in options] == [
-        ("CJPacket Ordinary", 471, 12), ("CJPacket Sensitive", 790, 8), ("DHL", 1520, 5)
-    ]  # fmt: skip
+        ("CJPacket Ordinary", 471, 12),
+        ("CJPacket Sensitive", 790, 8),
+        ("DHL", 1520, 5),
+    ]
     assert stock == 840
     sent = double.calls("/api2.0/v1/logistic/freightCalculate")[0]
     assert b'"endCountryCode":"US"' in sent.content.replace(b" ", b"")

@@ -69,9 +69,13 @@ def test_opengraph_only_page(shop, internet, run_commit_hooks):
 
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("/p/none", "no_product_found"), ("/p/broken-ld", "no_product_found"), ("/p/json", "not_html"),
-     ("/p/missing", "fetch_failed")],
-)  # fmt: skip
+    [
+        ("/p/none", "no_product_found"),
+        ("/p/broken-ld", "no_product_found"),
+        ("/p/json", "not_html"),
+        ("/p/missing", "fetch_failed"),
+    ],
+)
 def test_a_page_without_a_product_fails_that_url_and_gives_its_credits_back(
     shop, internet, run_commit_hooks, path, reason
 ):
