@@ -132,7 +132,9 @@ class ShopifyClient:
             raise ProviderError(details={"provider": PROVIDER, "errors": messages[:5]})
         return body.get("data") or {}
 
-    def pages(self, query: str, path: str, variables: dict | None = None, page_size: int | None = None) -> Iterator[list]:
+    def pages(
+        self, query: str, path: str, variables: dict | None = None, page_size: int | None = None
+    ) -> Iterator[list]:
         """Every page of the connection at `path` (e.g. "products"), following
         `pageInfo.endCursor` while `hasNextPage`."""
         after = None

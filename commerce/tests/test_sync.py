@@ -110,7 +110,8 @@ def test_push_writes_the_product_once_and_updates_it_after(shop, shopify_store, 
     sets = [q["variables"] for q in double.queries if "productSet(" in q["query"]]
     assert sets[0]["identifier"] == {"handle": f"nx-{product.stable_key}"}
     assert sets[1]["identifier"] == {"id": first.json()["external_id"]}
-    assert [v["sku"] for v in sets[0]["input"]["variants"]] == list(Variant.unscoped.filter(product=product).values_list("sku", flat=True))
+    skus = list(Variant.unscoped.filter(product=product).values_list("sku", flat=True))
+    assert [v["sku"] for v in sets[0]["input"]["variants"]] == skus
     assert sets[0]["input"]["variants"][0]["price"] == "19.99"
 
 
