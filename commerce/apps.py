@@ -9,7 +9,10 @@ class CommerceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from commerce import receivers  # noqa: F401 — connects to integrations' signals
+        from commerce import (  # noqa: F401
+            audit_labels,  # human labels of the audit actions
+            receivers,  # connects to integrations' signals
+        )
         from commerce.notices import register_kinds
 
         register_kinds()
