@@ -353,3 +353,21 @@ class ShopifyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.event_id}"
+
+
+class CommissionRule(WorkspaceOwned):
+    """A partner's commission: a percentage of revenue or of gross margin, on one
+    product or on the whole store (seed 003 `commission-calculator`)."""
+
+    class Basis(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        MARGIN = "margin", _("Gross margin")
+
+    partner = models.CharField(_("partner"), max_length=120)
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices, default=Basis.REVENUE)
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ("partner", "id")

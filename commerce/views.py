@@ -11,6 +11,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -151,6 +152,7 @@ class ProductDetailView(CommercePage):
                 freight = cj.CJClient.for_workspace(self.workspace).freight(vids=vids, to_country=country)
             except ApplicationError as exc:
                 freight_error = error_text(exc)
+        context.update(forecast=_forecast_chart(variants, rtl=get_language_bidi()))
         context.update(product=product, rows=list(zip(variants, advice, strict=True)), freight=freight,
                        freight_error=freight_error, country=country)  # fmt: skip
         return context
@@ -163,6 +165,36 @@ class ProductDetailView(CommercePage):
         except ApplicationError as exc:
             self.fail(request, exc)
         return redirect("commerce_product", slug=slug, pk=pk)
+
+
+def _forecast_chart(variants, *, rtl: bool) -> dict:
+    """The next 30 days' forecast of the product's variants together, with a bar chart."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from analytics.svg import PALETTE, Series, daily_bars
+    from commerce.forecast import forecast
+
+    history_days = 120
+    series = inventory.daily_units([v.pk for v in variants], days=history_days)
+    total = [sum(values) for values in zip(*series.values(), strict=True)] if series else []
+    result = forecast(total, start=timezone.now().date() - timedelta(days=history_days), days=30)
+    by_day = {date.fromisoformat(d["date"]): d for d in result.days}
+    chart = daily_bars(
+        title=_("Forecast units per day"),
+        days=list(by_day),
+        series_list=[Series("units", _("Forecast"), PALETTE[0])],
+        value=lambda day, key: by_day[day][key],
+        stacked=False,
+        rtl=rtl,
+        label_id="chart-forecast",
+    )
+    methods = {"weekly_profile": _("weekly pattern of the sales history"), "mean": _("average of a short history"),
+               "no_history": _("no sales yet: zero")}  # fmt: skip
+    total_units = sum(d["units"] for d in result.days)
+    return {"result": result, "chart": chart, "method": methods.get(result.method, result.method),
+            "total": round(total_units, 1)}  # fmt: skip
 
 
 class OrdersView(CommercePage):

@@ -258,3 +258,84 @@ class ReorderOutput(serializers.Serializer):
 
 class ReorderListOutput(serializers.Serializer):
     results = ReorderOutput(many=True)
+
+
+class ForecastDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    units = serializers.FloatField()
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+class ForecastOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField(allow_null=True)
+    method = serializers.CharField(help_text="weekly_profile | mean | no_history")
+    history_days = serializers.IntegerField()
+    smape = serializers.FloatField(allow_null=True, help_text="Backtest error over the last 28 days, in %.")
+    interval = serializers.CharField(default="80%")
+    days = ForecastDayOutput(many=True)
+
+
+class SalesRowOutput(serializers.Serializer):
+    date = serializers.CharField(required=False)
+    product_id = serializers.IntegerField(required=False, allow_null=True)
+    product = serializers.CharField(required=False)
+    currency = serializers.CharField()
+    orders = serializers.IntegerField(required=False)
+    units = serializers.IntegerField(required=False)
+    revenue_cents = serializers.IntegerField()
+    cost_cents = serializers.IntegerField()
+    shipping_cents = serializers.IntegerField(required=False)
+    fees_cents = serializers.IntegerField(required=False)
+    gross_margin_cents = serializers.IntegerField()
+    margin_percent = serializers.FloatField(allow_null=True)
+
+
+class SalesOutput(serializers.Serializer):
+    start = serializers.DateField(source="from_date")
+    end = serializers.DateField(source="to_date")
+    group = serializers.CharField()
+    results = SalesRowOutput(many=True)
+
+
+class CommissionOutput(serializers.Serializer):
+    partner = serializers.CharField()
+    currency = serializers.CharField()
+    base_cents = serializers.IntegerField()
+    commission_cents = serializers.IntegerField()
+    rules = serializers.IntegerField()
+
+
+class CommissionReportOutput(serializers.Serializer):
+    start = serializers.DateField(source="from_date")
+    end = serializers.DateField(source="to_date")
+    results = CommissionOutput(many=True)
+
+
+class CommissionRuleInput(serializers.Serializer):
+    partner = serializers.CharField(max_length=120)
+    basis = serializers.ChoiceField(choices=["revenue", "margin"], default="revenue")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
+    product_id = serializers.IntegerField(required=False, allow_null=True)
+    store_id = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate_product_id(self, value):
+        if value is not None and not Product.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(_("No such product in this workspace."))
+        return value
+
+    def validate_store_id(self, value):
+        if value is not None and not Store.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(_("No such store in this workspace."))
+        return value
+
+
+class CommissionRuleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    partner = serializers.CharField()
+    basis = serializers.CharField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    product_id = serializers.IntegerField(allow_null=True)
+    store_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -12,8 +12,11 @@ router.register("products/imports", views.ProductImportViewSet, basename="commer
 router.register("products", views.ProductViewSet, basename="commerce-product")
 router.register("orders", views.OrderViewSet, basename="commerce-order")
 router.register("inventory/alerts", views.InventoryAlertViewSet, basename="commerce-inventory-alert")
+router.register("commerce/commission-rules", views.CommissionRuleViewSet, basename="commerce-commission-rule")
 
 urlpatterns = [
     path("inventory/reorder-recommendations", views.ReorderRecommendationsView.as_view(), name="commerce-reorder"),
+    path("commerce/sales", views.SalesView.as_view(), name="commerce-sales"),
+    path("commerce/commissions", views.CommissionsView.as_view(), name="commerce-commissions"),
     *router.urls,
 ]

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from commerce.api import serializers as s
-from commerce.models import InventoryAlert, Order, Product, ProductImport, Store
+from commerce.models import CommissionRule, InventoryAlert, Order, Product, ProductImport, Store
 from commerce.services import imports, inventory, orders, products, sync
 from nexusone.api.keyset import KeysetPagination
 from nexusone.api.viewsets import ScopedAPIView, ScopedViewSet
@@ -155,6 +155,40 @@ class ProductViewSet(ScopedViewSet):
                          "options": [o.as_dict() for o in options]})  # fmt: skip
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter("days", int, description="1–90, default 30"),
+            OpenApiParameter("variant", int, description="One variant of this product (default: all of them)"),
+        ],
+        responses={200: s.ForecastOutput, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"])
+    def forecast(self, request, pk=None):
+        """Daily demand forecast with an 80 % interval, the method used and its backtest sMAPE."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from commerce.forecast import forecast as run_forecast
+
+        product = self.get_object()
+        days = _int_param(request, "days", 30, 1, 90)
+        variants = list(product.variants.all())
+        variant_id = request.query_params.get("variant")
+        if variant_id:
+            variants = [v for v in variants if str(v.pk) == str(variant_id)]
+            if not variants:
+                raise ValidationFailed(details={"variant": ["Not a variant of this product."]})
+        history_days = 120
+        series = inventory.daily_units([v.pk for v in variants], days=history_days)
+        total = [sum(values) for values in zip(*series.values(), strict=True)] if series else []
+        today = timezone.now().date()
+        result = run_forecast(total, start=today - timedelta(days=history_days), days=days)
+        return Response({"product_id": product.pk, "variant_id": int(variant_id) if variant_id else None,
+                         "method": result.method, "history_days": result.history_days, "smape": result.smape,
+                         "interval": "80%", "days": result.days})  # fmt: skip
+
+    @extend_schema(
         request=s.ProductImportInput,
         responses={
             202: s.ProductImportOutput,
@@ -292,3 +326,120 @@ class ReorderRecommendationsView(ScopedAPIView):
             raise ValidationFailed(details={"service_level": ["Between 0.5 and 0.999."]})
         advice = inventory.reorder_recommendations(service_level=level)
         return Response({"results": s.ReorderOutput(advice, many=True).data})
+
+
+def _int_param(request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    if not str(raw).isdigit() or not low <= int(raw) <= high:
+        raise ValidationFailed(details={name: [f"A whole number from {low} to {high}."]})
+    return int(raw)
+
+
+def _period(request):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    def parse(name, default):
+        raw = request.query_params.get(name)
+        if not raw:
+            return default
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValidationFailed(details={name: ["A date as YYYY-MM-DD."]}) from None
+
+    today = timezone.localdate()
+    end = parse("to", today)
+    start = parse("from", end - timedelta(days=29))
+    if start > end or (end - start).days > 366:
+        raise ValidationFailed(details={"from": ["From must be on or before to, at most 366 days apart."]})
+    return start, end
+
+
+PERIOD = [OpenApiParameter("from", str, description="YYYY-MM-DD (default: 30 days before `to`)"),
+          OpenApiParameter("to", str, description="YYYY-MM-DD (default: today)")]  # fmt: skip
+
+
+class SalesView(ScopedAPIView):
+    """Revenue, product cost, supplier shipping, fees, gross margin and margin %
+    per day or per product, in each order's currency (cancelled orders left out).
+    `?download=csv` returns the same rows as CSV."""
+
+    @extend_schema(
+        parameters=[*PERIOD, OpenApiParameter("group", str, enum=["day", "product"]),
+                    OpenApiParameter("download", str, enum=["csv"])],
+        responses={200: s.SalesOutput, 400: ERRORS[400]},
+        tags=TAGS,
+    )  # fmt: skip
+    def get(self, request):
+        from commerce.sales import sales
+
+        start, end = _period(request)
+        group = request.query_params.get("group") or "day"
+        if group not in ("day", "product"):
+            raise ValidationFailed(details={"group": ["day or product."]})
+        rows = sales(start=start, end=end, group=group)
+        if request.query_params.get("download") == "csv":
+            return _csv(rows, f"sales-{start}-{end}-{group}.csv")
+        return Response({"start": start, "end": end, "group": group, "results": rows})
+
+
+class CommissionsView(ScopedAPIView):
+    """Commissions per partner over a period, from the commission rules."""
+
+    @extend_schema(parameters=PERIOD, responses={200: s.CommissionReportOutput, 400: ERRORS[400]}, tags=TAGS)
+    def get(self, request):
+        from commerce.sales import commissions
+
+        start, end = _period(request)
+        return Response({"start": start, "end": end, "results": commissions(start=start, end=end)})
+
+
+def _csv(rows: list[dict], name: str):
+    import csv
+    import io
+
+    from django.http import HttpResponse
+
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.CommissionRuleOutput(many=True)}, tags=TAGS),
+    destroy=extend_schema(responses={204: None, 404: ERRORS[404]}, tags=TAGS),
+)
+class CommissionRuleViewSet(ScopedViewSet):
+    """Commission rules: a partner's percentage of revenue or margin, per product or store."""
+
+    model = CommissionRule
+    serializer_class = s.CommissionRuleOutput
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    ordering = ["partner", "id"]
+    permissions = {"create": "commerce.store.manage", "destroy": "commerce.store.manage"}
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.CommissionRuleOutput(page, many=True).data)
+
+    @extend_schema(request=s.CommissionRuleInput, responses={201: s.CommissionRuleOutput, **ERRORS}, tags=TAGS)
+    def create(self, request):
+        data = s.CommissionRuleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = CommissionRule.objects.create(workspace=request.workspace, **data.validated_data)
+        return Response(s.CommissionRuleOutput(rule).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        self.get_object().delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ import itertools
 from django.utils import timezone
 
 from commerce.models import (
+    CommissionRule,
     ImportItem,
     InventoryAlert,
     InventoryLevel,
@@ -100,7 +101,12 @@ def make_alert(workspace, **fields) -> InventoryAlert:
     )
 
 
+def make_commission_rule(workspace, **fields) -> CommissionRule:
+    return CommissionRule.unscoped.create(workspace=workspace, **{"partner": "Ana", "percent": "10", **fields})
+
+
 TENANT_FACTORIES = {
+    CommissionRule: make_commission_rule,
     InventoryAlert: make_alert,
     Store: make_store,
     PricingRule: make_pricing_rule,
