@@ -1,6 +1,6 @@
 """/api/v1/stores/, products/ (and products/imports/), orders/ — numeric ids, trailing slash optional."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from commerce.api import views
@@ -15,8 +15,10 @@ router.register("inventory/alerts", views.InventoryAlertViewSet, basename="comme
 router.register("commerce/commission-rules", views.CommissionRuleViewSet, basename="commerce-commission-rule")
 
 urlpatterns = [
-    path("inventory/reorder-recommendations", views.ReorderRecommendationsView.as_view(), name="commerce-reorder"),
-    path("commerce/sales", views.SalesView.as_view(), name="commerce-sales"),
-    path("commerce/commissions", views.CommissionsView.as_view(), name="commerce-commissions"),
+    re_path(
+        r"^inventory/reorder-recommendations/?$", views.ReorderRecommendationsView.as_view(), name="commerce-reorder"
+    ),
+    re_path(r"^commerce/sales/?$", views.SalesView.as_view(), name="commerce-sales"),
+    re_path(r"^commerce/commissions/?$", views.CommissionsView.as_view(), name="commerce-commissions"),
     *router.urls,
 ]
