@@ -47,6 +47,7 @@ RULES = (
         extra=lambda: ~Q(deliveries__status__in=["pending", "retrying"]),
     ),
     Rule("whatsapp_webhook_events", "whatsapp.WebhookEvent", "received_at", "webhook_logs_days"),
+    Rule("shopify_webhook_events", "commerce.ShopifyEvent", "received_at", "webhook_logs_days"),
     Rule(
         "whatsapp_bodies",
         "whatsapp.Message",

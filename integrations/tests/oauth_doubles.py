@@ -13,6 +13,7 @@ import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from django.conf import settings
 
 from integrations.tests.doubles import ProviderDouble, body
 
@@ -177,7 +178,7 @@ class MetaDouble(ProviderDouble):
 class ShopifyDouble(ProviderDouble):
     """One shop's admin at https://<shop>/admin: expiring offline tokens, rotation."""
 
-    def __init__(self, *, shop: str, api_key: str, api_secret: str, version: str = "2024-10"):
+    def __init__(self, *, shop: str, api_key: str, api_secret: str, version: str | None = None):
         super().__init__()
         self.shop, self.api_key, self.api_secret = shop, api_key, api_secret
         self.codes: set[str] = set()
@@ -185,7 +186,7 @@ class ShopifyDouble(ProviderDouble):
         self.refresh: set[str] = set()
         self._n = itertools.count(1)
         self.on("POST", "/admin/oauth/access_token", self._token)
-        self.on("POST", f"/admin/api/{version}/graphql.json", self._graphql)
+        self.on("POST", f"/admin/api/{version or settings.SHOPIFY_API_VERSION}/graphql.json", self._graphql)
         self.on("DELETE", "/admin/api_permissions/current.json", self._uninstall)
         self.uninstalled = False
 

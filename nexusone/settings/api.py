@@ -52,6 +52,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "nexusone.settings.LANGUAGES",
         "RoleEnum": "accounts.models.Role",
+        "ProductStatusEnum": "commerce.models.Product.Status",
         "ContentTypeEnum": "content.models.ContentType",
         "WhatsAppBroadcastStatusEnum": "whatsapp.models.Broadcast.Status",
         "WhatsAppMessageStatusEnum": "whatsapp.models.Message.Status",

@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-refresh-tokens": {"task": "integrations.tasks.integrations_refresh_tokens", "schedule": 5 * 60},
     "integrations-check-connections": {"task": "integrations.tasks.integrations_check_connections", "schedule": 3600},
     "journeys-tick": {"task": "journeys.tasks.journeys_tick", "schedule": 60},
+    "commerce-tick": {"task": "commerce.tasks.commerce_tick", "schedule": 15 * 60},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

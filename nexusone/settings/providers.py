@@ -89,7 +89,10 @@ VIDEO_STALL_SECONDS = env.int("VIDEO_STALL_SECONDS", default=120)
 VIDEO_TICK_SECONDS = env.int("VIDEO_TICK_SECONDS", default=10)
 VIDEO_VOICE_TRACK_DAYS = env.int("VIDEO_VOICE_TRACK_DAYS", default=7)
 VIDEO_RETRY_BASE_SECONDS = env.float("VIDEO_RETRY_BASE_SECONDS", default=0.5)
-SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2024-10")
+# 2025-04+ for productSet's `identifier`, 2025-10+ for webhookSubscriptionCreate's `uri` (commerce).
+SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2026-10")
+# While the app's secret is being rotated, webhooks signed with the previous one still verify.
+SHOPIFY_API_SECRET_PREVIOUS = env("SHOPIFY_API_SECRET_PREVIOUS", default="")
 CJ_BASE_URL = env("CJ_BASE_URL", default="https://developers.cjdropshipping.com/api2.0/v1")
 # The longest a charged handler can wait on one provider (timeout × attempts, plus backoff):
 # an Idempotency-Key claim must outlive it, or a client's retry would run the handler twice.

@@ -73,6 +73,9 @@ UNTRANSLATED_CHOICES = {
     ("billing.StripeEvent", "status"),
     ("integrations.Connection", "provider"),
     ("integrations.OAuthState", "provider"),
+    ("commerce.Store", "platform"),  # Shopify
+    ("commerce.Product", "supplier"),  # CJ Dropshipping, DSers, AliExpress, Amazon (and two translated labels)
+    ("commerce.ProductImport", "supplier"),
 }
 
 

@@ -1,0 +1,470 @@
+"""Store sync, both ways.
+
+In: a connected Shopify store creates a `Store` (integrations'
+`connection_connected`), registers its webhook subscriptions and runs a first
+full sync — locations, products with variants, images and stock per
+location, customers (→ CRM contacts, free), orders of the last 60 days —
+page by page through the Admin GraphQL API (commerce.providers.shopify). Later
+syncs are incremental: each resource asks only for rows updated since the
+newest `updatedAt` it saw (`Store.sync_marks`), run by beat. Webhooks feed the
+same upserts (commerce.services.webhooks).
+
+Out: `product_push` writes a product with `productSet`, identified by its
+Shopify id once known and by the handle `nx-<stable key>` before that, so a
+second push — even after a crash that lost the first answer — updates the
+same product instead of creating another.
+
+Staleness: a row whose platform `updatedAt` is not newer than what we hold is
+left alone (webhooks and syncs arrive out of order).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from commerce import normalize
+from commerce.models import InventoryLevel, Order, OrderLine, Product, Store, Supplier, Variant
+from commerce.providers import shopify
+from nexusone import live
+from nexusone.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+ORDER_WINDOW_DAYS = 60
+WEBHOOK_TOPICS = (
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "PRODUCTS_CREATE",
+    "PRODUCTS_UPDATE",
+    "PRODUCTS_DELETE",
+    "INVENTORY_LEVELS_UPDATE",
+    "APP_UNINSTALLED",
+)
+
+
+# --- connection hooks ---------------------------------------------------------------------------
+
+
+def store_connect(*, workspace, connection) -> Store:
+    """A Shopify connection (new or renewed) → its Store, then webhooks and a first full sync."""
+    info = (connection.assets or {}).get("shop") or {}
+    store, created = Store.objects.get_or_create(
+        workspace=workspace,
+        platform="shopify",
+        domain=connection.account_id,
+        defaults={"name": info.get("name") or connection.account_name, "currency": (info.get("currency") or "USD")[:3]},
+    )
+    if not created:
+        store.status, store.disconnected_at = Store.Status.CONNECTED, None
+        store.name = info.get("name") or store.name
+        store.save(update_fields=["status", "disconnected_at", "name", "updated_at"])
+    audit_record(action="commerce.store.connected", workspace=workspace, target=store, metadata={"created": created})
+    from commerce.tasks import commerce_store_setup
+
+    commerce_store_setup.delay_on_commit(workspace_id=workspace.pk, store_id=store.pk)
+    return store
+
+
+def store_disconnect(*, workspace, domain: str, reason: str = "disconnected") -> Store | None:
+    store = Store.objects.filter(platform="shopify", domain=domain).first()
+    if store is None:
+        return None
+    store.status, store.disconnected_at = Store.Status.DISCONNECTED, timezone.now()
+    store.save(update_fields=["status", "disconnected_at", "updated_at"])
+    audit_record(action="commerce.store.disconnected", workspace=workspace, target=store, metadata={"reason": reason})
+    return store
+
+
+def webhooks_register(store: Store) -> list[str]:
+    """Subscribe the topics we handle (the compliance topics are configured in the app's settings)."""
+    client = shopify.ShopifyClient.for_workspace(store.workspace)
+    callback = settings.SITE_URL.rstrip("/") + "/webhooks/shopify/"
+    done = list(store.webhooks_registered or [])
+    for topic in WEBHOOK_TOPICS:
+        if topic in done:
+            continue
+        try:
+            client.mutate(
+                shopify.WEBHOOK_CREATE,
+                {"topic": topic, "webhookSubscription": {"uri": callback, "format": "JSON"}},
+                "webhookSubscriptionCreate",
+            )
+        except shopify.ShopifyUserErrors as exc:
+            # "Address for this topic has already been taken": it exists already.
+            if not any("taken" in str(e.get("message", "")).lower() for e in exc.details.get("user_errors", [])):
+                raise
+        done.append(topic)
+        Store.objects.filter(pk=store.pk).update(webhooks_registered=done)
+    store.webhooks_registered = done
+    return done
+
+
+# --- upserts (shared by sync and webhooks) --------------------------------------------------------
+
+
+def _is_stale(held, incoming) -> bool:
+    return held is not None and incoming is not None and incoming <= held
+
+
+@transaction.atomic
+def upsert_product(store: Store, data: dict) -> Product | None:
+    """Create or update a store product and its variants; None when `data` is stale."""
+    product = Product.objects.select_for_update().filter(store=store, external_id=data["external_id"]).first()
+    if product is not None and _is_stale(product.external_updated_at, data["updated_at"]):
+        return None
+    if product is None:
+        product = Product(
+            workspace=store.workspace,
+            store=store,
+            external_id=data["external_id"],
+            supplier=Supplier.STORE,
+            currency=store.currency,
+        )
+    product.title = data["title"][:255] or product.title or data["external_id"]
+    product.description = data["description"]
+    product.status = data["status"] if data["status"] in Product.Status.values else Product.Status.ACTIVE
+    product.tags = data["tags"][:50]
+    product.handle = data["handle"][:255]
+    product.category = product.category or data["category"][:120]
+    product.external_updated_at = data["updated_at"]
+    if data["images"] and not any(i.get("asset_id") for i in product.images or []):
+        product.images = [{"url": url, "source_url": url} for url in data["images"][:10]]
+    product.save()
+    by_external = {v.external_id: v for v in product.variants.all() if v.external_id}
+    by_sku = {v.sku: v for v in product.variants.all() if v.sku and not v.external_id}
+    for position, row in enumerate(data["variants"]):
+        variant = (
+            by_external.get(row["external_id"])
+            or by_sku.get(row["sku"])
+            or Variant(workspace=store.workspace, product=product)
+        )
+        variant.external_id = row["external_id"]
+        variant.title, variant.sku = row["title"][:255], row["sku"][:100]
+        variant.price_cents, variant.compare_at_cents = row["price_cents"], row["compare_at_cents"]
+        if row["cost_cents"] is not None:
+            variant.cost_cents = row["cost_cents"]
+        variant.stock, variant.options, variant.position = row["stock"], row["options"], position
+        variant.inventory_item_id = row["inventory_item_id"] or variant.inventory_item_id
+        variant.save()
+        for level in row["levels"]:
+            InventoryLevel.objects.update_or_create(
+                variant=variant,
+                location_id=level["location_id"],
+                defaults={
+                    "workspace": store.workspace,
+                    "location_name": level["location_name"][:255],
+                    "available": level["available"],
+                    "external_updated_at": data["updated_at"],
+                },
+            )
+    return product
+
+
+def delete_product(store: Store, external_id: str) -> int:
+    return Product.objects.filter(store=store, external_id=external_id).delete()[0]
+
+
+@transaction.atomic
+def set_inventory_level(store: Store, *, inventory_item_id: str, location_id: str, available: int, updated_at) -> bool:
+    """`inventory_levels/update`: one location's available quantity; the variant's stock is the sum."""
+    variant = (
+        Variant.objects.select_for_update().filter(product__store=store, inventory_item_id=inventory_item_id).first()
+    )
+    if variant is None:
+        return False
+    level = InventoryLevel.objects.filter(variant=variant, location_id=location_id).first()
+    if level is not None and _is_stale(level.external_updated_at, updated_at):
+        return False
+    InventoryLevel.objects.update_or_create(
+        variant=variant,
+        location_id=location_id,
+        defaults={"workspace": store.workspace, "available": available, "external_updated_at": updated_at},
+    )
+    variant.stock = sum(InventoryLevel.objects.filter(variant=variant).values_list("available", flat=True))
+    variant.save(update_fields=["stock", "updated_at"])
+    from commerce.services.inventory import check_low_stock
+
+    check_low_stock(variant)
+    return True
+
+
+@transaction.atomic
+def upsert_order(store: Store, data: dict) -> tuple[Order | None, bool]:
+    """(order, created); (None, False) when stale."""
+    order = Order.objects.select_for_update().filter(store=store, external_id=data["external_id"]).first()
+    if order is not None and _is_stale(order.external_updated_at, data["updated_at"]):
+        return None, False
+    created = order is None
+    if created:
+        order = Order(workspace=store.workspace, store=store, external_id=data["external_id"])
+    customer = data["customer"]
+    order.number = data["number"][:50]
+    order.financial_status = data["financial_status"][:30]
+    order.currency = data["currency"]
+    order.total_cents, order.shipping_cents = data["total_cents"], data["shipping_cents"]
+    order.placed_at = data["placed_at"] or order.placed_at or timezone.now()
+    order.external_updated_at = data["updated_at"]
+    order.customer_external_id = customer["external_id"][:100]
+    order.customer_email = customer["email"][:254]
+    order.customer_name = customer["name"][:255]
+    order.shipping_address = data["shipping_address"]
+    if data["cancelled"]:
+        order.status = Order.Fulfillment.CANCELLED
+    elif data["fulfilled"] and order.status in (Order.Fulfillment.UNFULFILLED, Order.Fulfillment.SHIPPED):
+        order.status = Order.Fulfillment.FULFILLED
+    order.save()
+    variants = {
+        v.external_id: v
+        for v in Variant.objects.filter(external_id__in=[li["variant_external_id"] for li in data["lines"]])
+    }
+    existing = {line.external_id: line for line in order.lines.all()}
+    cost = 0
+    for row in data["lines"]:
+        line = existing.pop(row["external_id"], None) or OrderLine(workspace=store.workspace, order=order)
+        variant = variants.get(row["variant_external_id"])
+        line.external_id, line.variant = row["external_id"], variant
+        line.title, line.sku, line.quantity = row["title"][:255], row["sku"][:100], row["quantity"]
+        line.price_cents = row["price_cents"]
+        line.cost_cents = (variant.cost_cents or 0) if variant else line.cost_cents
+        line.save()
+        cost += line.cost_cents * line.quantity
+    for gone in existing.values():
+        gone.delete()
+    order.cost_cents = cost
+    order.save(update_fields=["cost_cents", "updated_at"])
+    if created:
+        from commerce.services.orders import order_arrived
+
+        order_arrived(order)
+    return order, created
+
+
+# --- the sync job -------------------------------------------------------------------------------
+
+
+def sync_request(*, store: Store, user=None, request=None) -> Store:
+    """POST /stores/{id}/sync: queue a sync unless one is queued or running (202 either way)."""
+    from nexusone.errors import Conflict
+
+    if store.status != Store.Status.CONNECTED:
+        raise Conflict(code="store_disconnected", message=shopify.StoreNotConnected.default_message)
+    updated = (
+        Store.objects.filter(pk=store.pk)
+        .exclude(sync_status__in=["queued", "running"])
+        .update(sync_status=Store.SyncStatus.QUEUED, sync_error="")
+    )
+    store.refresh_from_db()
+    if updated:
+        audit_record(
+            action="commerce.store.sync_requested", request=request, user=user, workspace=store.workspace, target=store
+        )
+        from commerce.tasks import commerce_store_sync
+
+        commerce_store_sync.delay_on_commit(workspace_id=store.workspace_id, store_id=store.pk)
+    return store
+
+
+def _progress(store: Store, phase: str, counts: dict) -> None:
+    Store.objects.filter(pk=store.pk).update(sync_progress={"phase": phase, **counts})
+    live.publish_progress(
+        store.workspace_id,
+        job="commerce.sync",
+        object_id=store.pk,
+        done=sum(counts.values()),
+        total=0,
+        status="running",
+        phase=phase,
+    )
+
+
+def _since_query(mark: str | None, *, floor=None) -> str | None:
+    parts = []
+    if mark:
+        parts.append(f"updated_at:>'{mark}'")
+    if floor is not None:
+        parts.append(f"created_at:>='{floor.date().isoformat()}'")
+    return " AND ".join(parts) or None
+
+
+def sync_run(*, store_id: int, full: bool = False) -> Store | None:
+    """One sync pass. Raises shopify.Throttled for the task to reschedule (marks kept, so it resumes)."""
+    store = Store.objects.filter(pk=store_id, status=Store.Status.CONNECTED).first()
+    if store is None:
+        return None
+    Store.objects.filter(pk=store.pk).update(sync_status=Store.SyncStatus.RUNNING, sync_error="")
+    client = shopify.ShopifyClient.for_workspace(store.workspace)
+    marks = {} if full else dict(store.sync_marks or {})
+    counts = {"locations": 0, "products": 0, "customers": 0, "orders": 0}
+    try:
+        for page in client.pages(shopify.LOCATIONS_QUERY, "locations"):
+            counts["locations"] += len(page)
+        for phase, query, path, convert, upsert in (
+            ("products", shopify.PRODUCTS_QUERY, "products", normalize.product_from_graphql, upsert_product),
+            ("customers", shopify.CUSTOMERS_QUERY, "customers", None, None),
+            ("orders", shopify.ORDERS_QUERY, "orders", normalize.order_from_graphql, upsert_order),
+        ):
+            floor = timezone.now() - timedelta(days=ORDER_WINDOW_DAYS) if phase == "orders" else None
+            variables = {"query": _since_query(marks.get(phase), floor=floor)}
+            for page in client.pages(query, path, variables):
+                newest = marks.get(phase)
+                for node in page:
+                    if phase == "customers":
+                        _customer_to_crm(store, node)
+                    else:
+                        upsert(store, convert(node))
+                    stamp = node.get("updatedAt")
+                    if stamp and (newest is None or stamp > newest):
+                        newest = stamp
+                counts[phase] += len(page)
+                if newest:
+                    marks[phase] = newest
+                Store.objects.filter(pk=store.pk).update(sync_marks=marks)
+                _progress(store, phase, counts)
+    except shopify.Throttled:
+        Store.objects.filter(pk=store.pk).update(sync_status=Store.SyncStatus.QUEUED)
+        raise
+    except Exception as exc:
+        message = str(getattr(exc, "message", "") or exc.__class__.__name__)[:500]
+        Store.objects.filter(pk=store.pk).update(sync_status=Store.SyncStatus.FAILED, sync_error=message)
+        live.publish_progress(
+            store.workspace_id, job="commerce.sync", object_id=store.pk, done=0, total=0, status="failed"
+        )
+        raise
+    Store.objects.filter(pk=store.pk).update(
+        sync_status=Store.SyncStatus.DONE, last_synced_at=timezone.now(), sync_progress={"phase": "done", **counts}
+    )
+    live.publish_progress(
+        store.workspace_id,
+        job="commerce.sync",
+        object_id=store.pk,
+        done=sum(counts.values()),
+        total=sum(counts.values()),
+        status="done",
+    )
+    store.refresh_from_db()
+    return store
+
+
+def _customer_to_crm(store: Store, node: dict) -> None:
+    from commerce.services.customers import customer_to_contact
+
+    customer_to_contact(
+        store,
+        {
+            "external_id": node.get("id", ""),
+            "email": node.get("email") or "",
+            "name": " ".join(filter(None, [node.get("firstName"), node.get("lastName")])),
+            "phone": node.get("phone") or "",
+        },
+    )
+
+
+# --- push ---------------------------------------------------------------------------------------
+
+
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+def product_set_input(product: Product) -> tuple[dict, dict]:
+    """(input, identifier) for productSet. Lists are replaced by Shopify, so every variant is sent."""
+    variants = list(product.variants.all())
+    names: list[str] = []
+    for v in variants:
+        for name in v.options or {}:
+            if name not in names:
+                names.append(name)
+    if not names:
+        names = ["Title"]
+    values: dict[str, list[str]] = {name: [] for name in names}
+    rows = []
+    for index, v in enumerate(variants):
+        option_values = []
+        for name in names:
+            value = str(
+                (v.options or {}).get(name) or (v.title if len(variants) > 1 else "Default Title") or f"#{index + 1}"
+            )
+            if value not in values[name]:
+                values[name].append(value)
+            option_values.append({"optionName": name, "name": value})
+        row = {
+            "optionValues": option_values,
+            "price": _money(v.price_cents),
+            "sku": v.sku or None,
+            "inventoryItem": {"sku": v.sku or None, "tracked": True, "cost": _money(v.cost_cents)},
+        }
+        if v.compare_at_cents:
+            row["compareAtPrice"] = _money(v.compare_at_cents)
+        if v.external_id:
+            row["id"] = v.external_id
+        rows.append(row)
+    handle = product.handle or f"nx-{product.stable_key}"
+    data = {
+        "title": product.title,
+        "descriptionHtml": product.description,
+        "handle": handle,
+        "productType": product.category,
+        "tags": product.tags or [],
+        "status": {"active": "ACTIVE", "archived": "ARCHIVED"}.get(product.status, "DRAFT"),
+        "productOptions": [
+            {"name": n, "position": i + 1, "values": [{"name": v} for v in values[n]]} for i, n in enumerate(names)
+        ],
+        "variants": rows,
+        "files": [
+            {"originalSource": img["url"], "contentType": "IMAGE"}
+            for img in product.images or []
+            if str(img.get("url", "")).startswith("http")
+        ],
+    }
+    identifier = {"id": product.external_id} if product.external_id else {"handle": handle}
+    return data, identifier
+
+
+def product_push(*, product: Product, user=None, request=None) -> Product:
+    """Write the product to its store (productSet, synchronous). Idempotent by identifier."""
+    from nexusone.errors import ValidationFailed
+
+    store = product.store
+    if store is None:
+        raise ValidationFailed(code="no_store", details={"store_id": ["Link the product to a store first."]})
+    if store.status != Store.Status.CONNECTED:
+        raise shopify.StoreNotConnected()
+    client = shopify.ShopifyClient.for_workspace(store.workspace)
+    data, identifier = product_set_input(product)
+    try:
+        result = client.mutate(
+            shopify.PRODUCT_SET, {"input": data, "identifier": identifier, "synchronous": True}, "productSet"
+        )
+    except shopify.ShopifyUserErrors as exc:
+        Product.objects.filter(pk=product.pk).update(push_error=str(exc.message)[:500])
+        raise
+    pushed = result.get("product") or {}
+    with transaction.atomic():
+        product.external_id = pushed.get("id") or product.external_id
+        product.handle = pushed.get("handle") or data["handle"]
+        product.pushed_at, product.push_error = timezone.now(), ""
+        product.save(update_fields=["external_id", "handle", "pushed_at", "push_error", "updated_at"])
+        by_sku = {v.sku: v for v in product.variants.all() if v.sku}
+        remote = [n for n in ((pushed.get("variants") or {}).get("nodes") or []) if isinstance(n, dict)]
+        local = list(product.variants.all())
+        for index, node in enumerate(remote):
+            variant = by_sku.get(node.get("sku") or "") or (local[index] if index < len(local) else None)
+            if variant is not None:
+                variant.external_id = node.get("id") or variant.external_id
+                variant.inventory_item_id = (node.get("inventoryItem") or {}).get("id") or variant.inventory_item_id
+                variant.save(update_fields=["external_id", "inventory_item_id", "updated_at"])
+    audit_record(
+        action="commerce.product.pushed",
+        request=request,
+        user=user,
+        workspace=product.workspace,
+        target=product,
+        metadata={"external_id": product.external_id},
+    )
+    return product
