@@ -72,7 +72,7 @@ class ProductInput(serializers.Serializer):
         return attrs
 
 
-class VariantOutput(serializers.Serializer):
+class ProductVariantOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     sku = serializers.CharField()
@@ -104,7 +104,7 @@ class ProductOutput(serializers.Serializer):
     images = serializers.JSONField()
     external_id = serializers.CharField()
     pushed_at = serializers.DateTimeField(allow_null=True)
-    variants = VariantOutput(many=True, source="variants.all")
+    variants = ProductVariantOutput(many=True, source="variants.all")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -106,6 +106,10 @@ def _walk_keys(value, path=""):
             yield from _walk_keys(item, f"{path}[{index}]")
 
 
+# GET routes that need a query parameter the walk does not invent: their 400 body is still scanned.
+NEEDS_QUERY = {"commerce-product-freight"}  # ?country=, and a CJ variant on the product
+
+
 def test_no_response_exposes_secrets(world):
     a = world["A"]
     owner = a.client("owner")
@@ -115,7 +119,8 @@ def test_no_response_exposes_secrets(world):
         url = route.url(url_values(route, a)) if route.params else route.url({})
         response = owner.get(url)
         # 409 is a legitimate state answer (e.g. payments not configured); errors are checked too
-        assert response.status_code in (200, 409), (route.name, response.status_code)
+        allowed = (200, 400, 409) if route.name in NEEDS_QUERY else (200, 409)
+        assert response.status_code in allowed, (route.name, response.status_code)
         body = response.content.decode()
         for pattern in DENYLIST_PATTERNS:
             assert not pattern.search(body), (route.name, pattern.pattern)
