@@ -12,14 +12,19 @@ class CampaignsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from campaigns import offline
+        from campaigns.insights import register_rollups
         from content.gateway.offline import register_offline_task
         from nexusone.audit import register_action_labels
 
         register_offline_task("campaigns.ad_copy", offline.ad_copy)
+        register_rollups()
         register_action_labels(
             {
                 "campaigns.campaign.created": _("Ad campaign drafted"),
                 "campaigns.campaign.deleted": _("Ad campaign deleted"),
                 "campaigns.campaign.launched": _("Ad campaign launched"),
+                "campaigns.campaign.paused": _("Ad campaign paused"),
+                "campaigns.campaign.resumed": _("Ad campaign resumed"),
+                "campaigns.campaign.archived": _("Ad campaign archived"),
             }
         )

@@ -126,3 +126,100 @@ class CampaignOutput(serializers.Serializer):
                 "minor_units": currencies.to_minor(campaign.budget_amount, campaign.currency),
             }
         ).data
+
+
+class SyncOutput(serializers.Serializer):
+    rows = serializers.IntegerField()
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class InsightRowOutput(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    variant_id = serializers.IntegerField(required=False)
+    label = serializers.CharField(required=False)
+    ad_id = serializers.CharField(required=False)
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    spend = serializers.CharField()
+    conversions = serializers.IntegerField()
+    conversion_value = serializers.CharField()
+    ctr = serializers.CharField(allow_null=True, help_text="Percent")
+    cpc = serializers.CharField(allow_null=True)
+    cpm = serializers.CharField(allow_null=True)
+    roas = serializers.CharField(allow_null=True)
+
+
+class InsightsOutput(serializers.Serializer):
+    campaign_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    level = serializers.CharField()
+    provider = serializers.CharField()
+    totals = InsightRowOutput()
+    rows = InsightRowOutput(many=True)
+
+
+class MetricRowOutput(InsightRowOutput):
+    campaign_id = serializers.IntegerField()
+    campaign_name = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class MetricsOutput(serializers.Serializer):
+    totals = serializers.DictField(child=InsightRowOutput(), help_text="Per currency")
+    rows = MetricRowOutput(many=True)
+
+
+class ProviderOutput(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=["offline", "meta"])
+    offline = serializers.BooleanField()
+    ready = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    ad_account_id = serializers.CharField(allow_blank=True)
+    page_id = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class AbVariantOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    label = serializers.CharField()
+    headline = serializers.CharField()
+    status = serializers.CharField()
+    impressions = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    ctr = serializers.FloatField()
+    ctr_interval = serializers.ListField(child=serializers.FloatField())
+    conversion_rate = serializers.FloatField()
+    conversion_rate_interval = serializers.ListField(child=serializers.FloatField())
+    sample = serializers.IntegerField()
+    enough_sample = serializers.BooleanField()
+
+
+class AbComparisonOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    label = serializers.CharField()
+    z = serializers.FloatField()
+    p_value = serializers.FloatField()
+
+
+class AbTestOutput(serializers.Serializer):
+    campaign_id = serializers.IntegerField()
+    metric = serializers.CharField()
+    test = serializers.DictField()
+    variants = AbVariantOutput(many=True)
+    comparisons = AbComparisonOutput(many=True)
+    leader = serializers.IntegerField(allow_null=True)
+    leader_label = serializers.CharField(allow_null=True)
+    p_value = serializers.FloatField()
+    significant = serializers.BooleanField()
+    enough_sample = serializers.BooleanField()
+    offline = serializers.BooleanField()
+    concluded = serializers.BooleanField()
+    winner = serializers.IntegerField(allow_null=True)
+
+
+class ConcludeInput(serializers.Serializer):
+    winner = serializers.IntegerField(required=False, help_text="A variant id; default: the significant leader.")
+    metric = serializers.ChoiceField(choices=["ctr", "conversion_rate"], required=False)
