@@ -47,8 +47,10 @@ class CampaignInput(serializers.Serializer):
     variants = serializers.IntegerField(min_value=1, max_value=5, default=3)
     end_time = serializers.DateTimeField(required=False, allow_null=True, help_text="Required for lifetime budgets.")
     auto_refresh = serializers.BooleanField(default=False)
-    language = serializers.ChoiceField(
-        choices=COPY_LANGUAGES, required=False, help_text="Copy language; default: the audience's first language."
+    language = serializers.CharField(
+        max_length=2,
+        required=False,
+        help_text="Copy language, one of " + ", ".join(COPY_LANGUAGES) + "; default: the audience's first language.",
     )
 
 
