@@ -173,7 +173,7 @@ class MetricsOutput(serializers.Serializer):
 
 
 class ProviderOutput(serializers.Serializer):
-    provider = serializers.ChoiceField(choices=["offline", "meta"])
+    provider = serializers.CharField(help_text='"offline" or "meta"')
     offline = serializers.BooleanField()
     ready = serializers.BooleanField()
     missing = serializers.ListField(child=serializers.CharField())
@@ -224,4 +224,4 @@ class AbTestOutput(serializers.Serializer):
 
 class ConcludeInput(serializers.Serializer):
     winner = serializers.IntegerField(required=False, help_text="A variant id; default: the significant leader.")
-    metric = serializers.ChoiceField(choices=["ctr", "conversion_rate"], required=False)
+    metric = serializers.CharField(required=False, help_text='"ctr" (default) or "conversion_rate"')

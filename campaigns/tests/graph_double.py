@@ -53,7 +53,13 @@ class Graph:
 
     def __init__(self):
         self.requests: list[httpx.Request] = []
-        self.created: dict[str, list[dict]] = {"campaigns": [], "adsets": [], "adcreatives": [], "ads": [], "adimages": []}
+        self.created: dict[str, list[dict]] = {
+            "campaigns": [],
+            "adsets": [],
+            "adcreatives": [],
+            "ads": [],
+            "adimages": [],
+        }
         self.status_updates: list[tuple[str, str]] = []
         self.failures: dict[str, list[httpx.Response]] = {}
         self.ids = itertools.count(120210000000000001)
@@ -161,7 +167,9 @@ class Graph:
         self.posts.append((edge, self.form(request)))
         new = str(next(self.ids))
         if edge in ("feed", "photos"):
-            return httpx.Response(200, json={"id": new, "post_id": f"{PAGE}_{new}"} if edge == "photos" else {"id": f"{PAGE}_{new}"})
+            return httpx.Response(
+                200, json={"id": new, "post_id": f"{PAGE}_{new}"} if edge == "photos" else {"id": f"{PAGE}_{new}"}
+            )
         return httpx.Response(200, json={"id": new})
 
     def calls(self, kind_path: str) -> list[httpx.Request]:
@@ -176,7 +184,10 @@ class Graph:
 def insight(ad_id: str, day: str, *, impressions: int, clicks: int, spend: str, purchases: int = 0,
             value: str = "0", leads: int = 0) -> dict:  # fmt: skip
     """One row of `/insights?level=ad&time_increment=1` as Meta sends it (strings, lists)."""
-    actions = [{"action_type": "link_click", "value": str(clicks)}, {"action_type": "page_engagement", "value": str(clicks + 3)}]
+    actions = [
+        {"action_type": "link_click", "value": str(clicks)},
+        {"action_type": "page_engagement", "value": str(clicks + 3)},
+    ]
     values = []
     if purchases:
         actions += [{"action_type": "omni_purchase", "value": str(purchases)},

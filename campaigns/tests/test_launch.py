@@ -49,6 +49,26 @@ def connect_meta(workspace, **picks) -> Connection:
     )  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _eager(django_capture_on_commit_callbacks, monkeypatch):
+    """Run what a request hands to tasks after commit, as a worker would."""
+    from rest_framework.test import APIClient
+
+    original = APIClient.generic
+
+    def generic(self, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(APIClient, "generic", generic)
+
+
+def launch(client, campaign_id) -> dict:
+    response = client.post(f"{URL}{campaign_id}/launch")
+    assert response.status_code == 202, response.content
+    return client.get(f"{URL}{campaign_id}").json()
+
+
 @pytest.fixture
 def graph():
     double = g.Graph()
@@ -67,9 +87,7 @@ def test_offline_launch_sync_insights_and_ab_verdict(funded, settings):
     client = funded.client("member")
     assert client.get(f"{URL}provider").json()["provider"] == "offline"
     draft = _draft(client)
-    launched = client.post(f"{URL}{draft['id']}/launch")
-    assert launched.status_code == 202, launched.content
-    body = launched.json()
+    body = launch(client, draft["id"])
     assert body["status"] == "active" and body["provider"] == "offline"
     assert body["external_campaign_id"].startswith("offline_")
     assert all(v["external_ad_id"].startswith("offline_") and v["status"] == "active" for v in body["variants"])
@@ -97,9 +115,7 @@ def test_meta_launch_creates_exactly_the_expected_objects(funded, meta_app, grap
         "page_id": g.PAGE, "currency": "EUR", "message": client.get(f"{URL}provider").json()["message"],
     }  # fmt: skip
     draft = _draft(client)
-    response = client.post(f"{URL}{draft['id']}/launch")
-    assert response.status_code == 202, response.content
-    body = response.json()
+    body = launch(client, draft["id"])
     assert body["status"] == "active" and body["provider"] == "meta", body["launch_error"]
     assert {k: len(v) for k, v in graph.created.items()} == {
         "campaigns": 1, "adsets": 1, "adcreatives": 3, "ads": 3, "adimages": 0
@@ -118,7 +134,7 @@ def test_meta_launch_creates_exactly_the_expected_objects(funded, meta_app, grap
     assert targeting["geo_locations"] == {"countries": ["ES", "MX"]}
     assert (targeting["age_min"], targeting["age_max"], targeting["genders"]) == (25, 45, [2])
     assert targeting["flexible_spec"] == [{"interests": [g.INTERESTS["yoga"], g.INTERESTS["running"]]}]
-    assert targeting["locales"] == [7, 23]
+    assert targeting["locales"] == [23]  # "Spanish (All)"
     assert targeting["targeting_automation"] == {"advantage_audience": 0}
 
     variants = body["variants"]
@@ -141,7 +157,11 @@ def test_meta_launch_creates_exactly_the_expected_objects(funded, meta_app, grap
 
 @pytest.mark.parametrize(
     "picks, missing",
-    [(None, ["meta_connection"]), ({"page_id": ""}, ["page_id"]), ({"ad_account_id": "", "page_id": ""}, ["ad_account_id", "page_id"])],
+    [
+        (None, ["meta_connection"]),
+        ({"page_id": ""}, ["page_id"]),
+        ({"ad_account_id": "", "page_id": ""}, ["ad_account_id", "page_id"]),
+    ],
 )
 def test_launch_without_what_meta_needs_is_400_and_creates_nothing(funded, meta_app, graph, picks, missing):
     if picks is not None:
@@ -178,13 +198,18 @@ def test_a_retry_after_a_failure_midway_creates_nothing_twice(funded, meta_app, 
         httpx.Response(400, json=g.error("Invalid parameter", 100, 1885183,
                                          user_msg="The link in your ad's destination URL is broken.")),
     )  # fmt: skip
-    first = client.post(f"{URL}{draft['id']}/launch").json()
+    first = launch(client, draft["id"])
     assert first["status"] == "failed"
     assert first["launch_error"] == "Meta refused the request: The link in your ad's destination URL is broken."
     assert {k: len(v) for k, v in graph.created.items() if v} == {"campaigns": 1, "adsets": 1, "adcreatives": 1}
-    second = client.post(f"{URL}{draft['id']}/launch").json()
+    second = launch(client, draft["id"])
     assert second["status"] == "active", second["launch_error"]
-    assert {k: len(v) for k, v in graph.created.items() if v} == {"campaigns": 1, "adsets": 1, "adcreatives": 3, "ads": 3}
+    assert {k: len(v) for k, v in graph.created.items() if v} == {
+        "campaigns": 1,
+        "adsets": 1,
+        "adcreatives": 3,
+        "ads": 3,
+    }
     assert len(graph.calls("/search")) == 3  # interests and locales resolved once, kept in the launch state
 
 
@@ -196,14 +221,16 @@ def test_throttling_80004_backs_off_per_the_usage_header(funded, meta_app, graph
     from campaigns import launching
 
     original = launching.enqueue_launch
-    monkeypatch.setattr(launching, "enqueue_launch", lambda c, countdown=0: (countdowns.append(countdown), original(c, countdown))[1])
+    monkeypatch.setattr(
+        launching, "enqueue_launch", lambda c, countdown=0: (countdowns.append(countdown), original(c, countdown))[1]
+    )
     graph.fail(
         "adsets",
         httpx.Response(400, headers=g.usage_header(minutes=5),
                        json=g.error("(#80004) There have been too many calls to this ad-account. Wait a bit and try again.",
                                     80004, 2446079)),
     )  # fmt: skip
-    response = client.post(f"{URL}{draft['id']}/launch").json()
+    response = launch(client, draft["id"])
     assert countdowns[-1] == 300.0  # estimated_time_to_regain_access: 5 minutes
     assert response["status"] == "active"  # eager tasks: the rescheduled run went through
     assert len(graph.created["adsets"]) == 1 and len(graph.calls(f"/{g.ACCOUNT}/adsets")) == 2
@@ -214,8 +241,10 @@ def test_error_190_marks_the_connection_expired(funded, meta_app, graph):
     connection = connect_meta(funded.workspace)
     client = funded.client("member")
     draft = _draft(client)
-    graph.fail("campaigns", httpx.Response(400, json=g.error("Error validating access token: Session has expired.", 190, 463)))
-    response = client.post(f"{URL}{draft['id']}/launch").json()
+    graph.fail(
+        "campaigns", httpx.Response(400, json=g.error("Error validating access token: Session has expired.", 190, 463))
+    )
+    response = launch(client, draft["id"])
     assert response["status"] == "failed" and "reconnect" in response["launch_error"]
     connection.refresh_from_db()
     assert connection.status == Status.EXPIRED
@@ -225,7 +254,7 @@ def test_pause_resume_archive_mirror_meta(funded, meta_app, graph):
     connect_meta(funded.workspace)
     client = funded.client("member")
     draft = _draft(client)
-    body = client.post(f"{URL}{draft['id']}/launch").json()
+    body = launch(client, draft["id"])
     remote = body["external_campaign_id"]
     assert client.post(f"{URL}{draft['id']}/resume").status_code == 409
     assert client.post(f"{URL}{draft['id']}/pause").json()["status"] == "paused"
@@ -240,7 +269,7 @@ def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
     connect_meta(funded.workspace)
     client = funded.client("member")
     draft = _draft(client, variants=2)
-    body = client.post(f"{URL}{draft['id']}/launch").json()
+    body = launch(client, draft["id"])
     a, b = (v["external_ad_id"] for v in body["variants"])
     graph.insight_rows = [
         g.insight(a, "2026-12-01", impressions=1234, clicks=56, spend="12.34", purchases=3, value="150.00"),
@@ -258,7 +287,11 @@ def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
     first_day = report["rows"][0]
     assert first_day["date"] == "2026-12-01" and first_day["conversions"] == 5 and first_day["spend"] == "22.34"
     ads = client.get(f"{URL}{draft['id']}/insights?from=2026-12-01&to=2026-12-02&level=ad").json()["rows"]
-    assert [(r["label"], r["date"], r["clicks"]) for r in ads] == [("A", "2026-12-01", 56), ("B", "2026-12-01", 20), ("A", "2026-12-02", 80)]
+    assert [(r["label"], r["date"], r["clicks"]) for r in ads] == [
+        ("A", "2026-12-01", 56),
+        ("B", "2026-12-01", 20),
+        ("A", "2026-12-02", 80),
+    ]
     insights_request = graph.calls("/insights")[0]
     params = dict(insights_request.url.params)
     assert params["level"] == "ad" and params["time_increment"] == "1"
@@ -283,7 +316,13 @@ def insights_sync(campaign_id, tenant):
 def test_bad_ranges_are_400(funded):
     campaign = make_campaign(funded.workspace, variants=1)
     client = funded.client("viewer")
-    for query in ("from=yesterday", "to=2026-13-01", "from=2026-12-02&to=2026-12-01", "from=2020-01-01&to=2026-01-01", "level=adset"):
+    for query in (
+        "from=yesterday",
+        "to=2026-13-01",
+        "from=2026-12-02&to=2026-12-01",
+        "from=2020-01-01&to=2026-01-01",
+        "level=adset",
+    ):
         response = client.get(f"{URL}{campaign.pk}/insights?{query}")
         assert response.status_code == 400, query
     assert client.get(f"{URL}metrics?from=nope").status_code == 400
