@@ -75,6 +75,7 @@ def campaigns_sync_recent(limit: int = 5000) -> int:
     stale = Campaign.unscoped.filter(status=Campaign.Status.LAUNCHING, updated_at__lt=timezone.now() - STALE_LAUNCH)
     for campaign_id, workspace_id in stale.values_list("pk", "workspace_id")[:limit]:
         enqueue(campaign_launch_task, workspace_id=workspace_id, campaign_id=campaign_id)
+    graph_events_sweep()
     return len(rows)
 
 
@@ -83,4 +84,74 @@ def campaigns_sync_nightly(limit: int = 5000) -> int:
     rows = list(_launched()[:limit])
     for campaign_id, workspace_id in rows:
         enqueue(campaign_sync_task, workspace_id=workspace_id, campaign_id=campaign_id, days=28)
+    return len(rows)
+
+
+@workspace_task(name="campaigns.tasks.graph_events_process")
+def graph_events_process(*, workspace_id: int) -> int:
+    from campaigns.graph_webhooks import process_pending
+
+    return process_pending()
+
+
+@shared_task(name="campaigns.tasks.graph_events_sweep")
+def graph_events_sweep(limit: int = 1000) -> int:
+    """Pending webhook events whose enqueue was lost (run with the hourly sync)."""
+    from campaigns.models import GraphEvent
+
+    workspaces = set(
+        GraphEvent.unscoped.filter(
+            status=GraphEvent.Status.PENDING, created_at__lt=timezone.now() - timedelta(minutes=2)
+        )
+        .values_list("workspace_id", flat=True)
+        .distinct()[:limit]
+    )
+    for workspace_id in workspaces:
+        enqueue(graph_events_process, workspace_id=workspace_id)
+    return len(workspaces)
+
+
+@workspace_task(name="campaigns.tasks.social_post_publish")
+def social_post_publish_task(*, workspace_id: int, post_id: int) -> str:
+    from campaigns.posts import post_publish
+
+    return post_publish(post_id=post_id)
+
+
+@shared_task(name="campaigns.tasks.social_posts_due")
+def social_posts_due(limit: int = 500) -> int:
+    """Hand every post whose time has come to a publishing task (each publishes once: see `posts`)."""
+    from campaigns.models import SocialPost
+
+    due = list(
+        SocialPost.unscoped.filter(
+            status=SocialPost.Status.SCHEDULED, scheduled_at__lte=timezone.now(), workspace__is_suspended=False
+        ).values_list("pk", "workspace_id")[:limit]
+    )
+    for post_id, workspace_id in due:
+        enqueue(social_post_publish_task, workspace_id=workspace_id, post_id=post_id)
+    return len(due)
+
+
+@workspace_task(name="campaigns.tasks.campaign_refresh")
+def campaign_refresh_task(*, workspace_id: int, campaign_id: int) -> str:
+    from campaigns.models import Campaign
+    from campaigns.refresh import campaign_refresh
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    return campaign_refresh(campaign=campaign) if campaign else "missing"
+
+
+@shared_task(name="campaigns.tasks.campaigns_weekly_refresh")
+def campaigns_weekly_refresh(limit: int = 5000) -> int:
+    """Daily run; each campaign with `auto_refresh` is refreshed at most once per ISO week (`RefreshReport`)."""
+    from campaigns.models import Campaign
+
+    rows = list(
+        Campaign.unscoped.filter(
+            status=Campaign.Status.ACTIVE, auto_refresh=True, workspace__is_suspended=False
+        ).values_list("pk", "workspace_id")[:limit]
+    )
+    for campaign_id, workspace_id in rows:
+        enqueue(campaign_refresh_task, workspace_id=workspace_id, campaign_id=campaign_id)
     return len(rows)

@@ -225,3 +225,85 @@ class AbTestOutput(serializers.Serializer):
 class ConcludeInput(serializers.Serializer):
     winner = serializers.IntegerField(required=False, help_text="A variant id; default: the significant leader.")
     metric = serializers.CharField(required=False, help_text='"ctr" (default) or "conversion_rate"')
+
+
+class SocialPostInput(serializers.Serializer):
+    platform = serializers.CharField(help_text='"facebook" or "instagram"')
+    text = serializers.CharField(required=False, allow_blank=True, max_length=2200)
+    media_url = serializers.URLField(required=False, allow_blank=True, help_text="https; required on Instagram")
+    link = serializers.URLField(required=False, allow_blank=True)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Empty or past: now.")
+    ai_caption = serializers.DictField(
+        required=False, help_text='{"brief": "…", "language": "es"}: an AI caption (`content`, 5 credits).'
+    )
+
+
+class SocialPostOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.CharField()
+    text = serializers.CharField()
+    media_url = serializers.CharField()
+    link = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField(help_text="scheduled | publishing | published | failed")
+    provider = serializers.CharField()
+    external_id = serializers.CharField()
+    error = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    caption_generated = serializers.BooleanField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class InspirationInput(serializers.Serializer):
+    product = serializers.CharField(max_length=500)
+    audience = serializers.CharField(max_length=500)
+    language = serializers.CharField(required=False, help_text="en, es, pt, ar or he")
+    count = serializers.IntegerField(required=False, min_value=1, max_value=10, default=5)
+
+
+class PlanInput(serializers.Serializer):
+    product = serializers.CharField(max_length=500)
+    audience = serializers.CharField(max_length=500)
+    budget = serializers.DictField(help_text='{"amount": "600.00", "currency": "EUR"}')
+    weeks = serializers.IntegerField(required=False, min_value=1, max_value=12, default=4)
+    channels = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="facebook, instagram, email, whatsapp"
+    )
+    language = serializers.CharField(required=False)
+
+
+class PlanApplyInput(serializers.Serializer):
+    start_date = serializers.DateField()
+    destination_url = serializers.URLField()
+    countries = serializers.ListField(child=serializers.CharField(max_length=2))
+    items = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text='Item ids ("w1-0"); default all.'
+    )
+
+
+class PlanApplyOutput(serializers.Serializer):
+    posts = serializers.ListField(child=serializers.IntegerField())
+    campaigns = serializers.ListField(child=serializers.IntegerField())
+
+
+class GenerationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    request = serializers.JSONField()
+    result = serializers.JSONField()
+    provider = serializers.CharField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class RefreshReportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    week = serializers.CharField()
+    outcome = serializers.CharField(help_text="refreshed | healthy | failed")
+    fatigued = serializers.JSONField()
+    new_variants = serializers.JSONField()
+    detail = serializers.CharField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

@@ -17,7 +17,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from campaigns import abtest, insights, launching, services
+from campaigns import abtest, generators, insights, launching, services
 from campaigns.api import serializers as s
 from campaigns.models import AdVariant, Campaign
 from nexusone.api.viewsets import ScopedViewSet
@@ -197,6 +197,39 @@ class CampaignViewSet(ScopedViewSet):
         """Marketing metrics: the workspace's totals (per currency) and per campaign per day."""
         since, until = date_range(request.query_params)
         return Response(insights.workspace_metrics(since=since, until=until))
+
+    @extend_schema(
+        request=s.InspirationInput, responses={201: s.GenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
+    )
+    @action(detail=False, methods=["post"], url_path="ad-inspiration", filter_backends=[])
+    @idempotent(required=False)
+    def ad_inspiration(self, request):
+        """Angles, hooks, headlines, primary texts and calls to action (`ad_inspiration`, 5 credits)."""
+        result = generators.ad_inspiration(
+            workspace=request.workspace, user=request.user, data=request.data,
+            idempotency_key=getattr(request, "idempotency_key", None) or "",
+        )  # fmt: skip
+        return Response(s.GenerationOutput(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.PlanInput, responses={201: s.GenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
+    )
+    @action(detail=False, methods=["post"], url_path="launch-plan", filter_backends=[])
+    @idempotent(required=False)
+    def launch_plan(self, request):
+        """A week-by-week launch plan: goals, channels, the budget split, a content calendar (`launch_plan`, 8)."""
+        result = generators.launch_plan(
+            workspace=request.workspace, user=request.user, data=request.data,
+            idempotency_key=getattr(request, "idempotency_key", None) or "",
+        )  # fmt: skip
+        return Response(s.GenerationOutput(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.RefreshReportOutput(many=True), **ERRORS}, tags=TAGS)
+    @action(detail=True, methods=["get"], url_path="refresh-reports", filter_backends=[])
+    def refresh_reports(self, request, pk=None):
+        """What each weekly refresh found (fatigued ads and why) and did (new ads)."""
+        campaign = self.get_object()
+        return Response(s.RefreshReportOutput(campaign.refresh_reports.order_by("-created_at"), many=True).data)
 
     @extend_schema(responses={200: s.ProviderOutput}, tags=TAGS)
     @action(detail=False, methods=["get"], filter_backends=[])

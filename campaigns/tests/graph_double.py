@@ -112,8 +112,8 @@ class Graph:
         fields = self.form(request)
         self.created[edge].append(fields)
         if edge == "adimages":
-            return httpx.Response(200, json={"images": {"bytes": {"hash": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                                                                  "url": "https://scontent.example/img.png"}}})  # fmt: skip
+            image = {"hash": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "url": "https://scontent.example/img.png"}
+            return httpx.Response(200, json={"images": {"bytes": image}})
         return httpx.Response(200, json={"id": str(next(self.ids))})
 
     def _search(self, request, path):

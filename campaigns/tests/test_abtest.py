@@ -71,7 +71,7 @@ def test_three_variants_use_bonferroni(world):
         result = ab_result(campaign=campaign)
     assert result["test"]["level"] == 0.025
     vs_b = next(c for c in result["comparisons"] if c["label"] == "B")
-    z, p = two_proportion(50, 1000, 40, 1000)
+    _z, p = two_proportion(50, 1000, 40, 1000)
     assert vs_b["p_value"] == pytest.approx(p) and result["p_value"] == pytest.approx(p)
     assert result["significant"] is False
 
@@ -81,7 +81,7 @@ def test_conversion_rate_metric(world, settings):
     campaign = _campaign(world, [(10000, 400, 40), (10000, 400, 12)])
     with workspace_scope(campaign.workspace):
         result = ab_result(campaign=campaign, metric="conversion_rate")
-    z, p = two_proportion(40, 400, 12, 400)
+    _z, p = two_proportion(40, 400, 12, 400)
     assert result["p_value"] == pytest.approx(p) and result["significant"] is True
     assert not math.isnan(result["variants"][1]["conversion_rate_interval"][1])
 

@@ -227,8 +227,8 @@ def test_throttling_80004_backs_off_per_the_usage_header(funded, meta_app, graph
     graph.fail(
         "adsets",
         httpx.Response(400, headers=g.usage_header(minutes=5),
-                       json=g.error("(#80004) There have been too many calls to this ad-account. Wait a bit and try again.",
-                                    80004, 2446079)),
+                       json=g.error("(#80004) There have been too many calls to this ad-account. Wait a bit "
+                                    "and try again.", 80004, 2446079)),
     )  # fmt: skip
     response = launch(client, draft["id"])
     assert countdowns[-1] == 300.0  # estimated_time_to_regain_access: 5 minutes
