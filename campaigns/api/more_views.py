@@ -66,14 +66,14 @@ class SocialPostViewSet(ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.GenerationOutput(many=True)}, tags=TAGS),
-    retrieve=extend_schema(responses={200: s.GenerationOutput, **ERRORS}, tags=TAGS),
+    list=extend_schema(responses={200: s.CampaignGenerationOutput(many=True)}, tags=TAGS),
+    retrieve=extend_schema(responses={200: s.CampaignGenerationOutput, **ERRORS}, tags=TAGS),
 )
 class GenerationViewSet(ScopedViewSet):
     """Ad-inspiration batches and launch plans (made with POST /campaigns/ad-inspiration and /campaigns/launch-plan)."""
 
     model = Generation
-    serializer_class = s.GenerationOutput
+    serializer_class = s.CampaignGenerationOutput
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["kind"]
     ordering = ["-created_at", "-id"]
@@ -87,10 +87,10 @@ class GenerationViewSet(ScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.GenerationOutput(page, many=True).data)
+        return self.get_paginated_response(s.CampaignGenerationOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(s.GenerationOutput(self.get_object()).data)
+        return Response(s.CampaignGenerationOutput(self.get_object()).data)
 
     @extend_schema(request=s.PlanApplyInput, responses={200: s.PlanApplyOutput, **ERRORS}, tags=TAGS)
     @action(detail=True, methods=["post"])

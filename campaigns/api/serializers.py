@@ -287,7 +287,7 @@ class PlanApplyOutput(serializers.Serializer):
     campaigns = serializers.ListField(child=serializers.IntegerField())
 
 
-class GenerationOutput(serializers.Serializer):
+class CampaignGenerationOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     language = serializers.CharField()

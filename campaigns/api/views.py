@@ -199,7 +199,7 @@ class CampaignViewSet(ScopedViewSet):
         return Response(insights.workspace_metrics(since=since, until=until))
 
     @extend_schema(
-        request=s.InspirationInput, responses={201: s.GenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
+        request=s.InspirationInput, responses={201: s.CampaignGenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
     )
     @action(detail=False, methods=["post"], url_path="ad-inspiration", filter_backends=[])
     @idempotent(required=False)
@@ -209,10 +209,10 @@ class CampaignViewSet(ScopedViewSet):
             workspace=request.workspace, user=request.user, data=request.data,
             idempotency_key=getattr(request, "idempotency_key", None) or "",
         )  # fmt: skip
-        return Response(s.GenerationOutput(result).data, status=status.HTTP_201_CREATED)
+        return Response(s.CampaignGenerationOutput(result).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.PlanInput, responses={201: s.GenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
+        request=s.PlanInput, responses={201: s.CampaignGenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
     )
     @action(detail=False, methods=["post"], url_path="launch-plan", filter_backends=[])
     @idempotent(required=False)
@@ -222,7 +222,7 @@ class CampaignViewSet(ScopedViewSet):
             workspace=request.workspace, user=request.user, data=request.data,
             idempotency_key=getattr(request, "idempotency_key", None) or "",
         )  # fmt: skip
-        return Response(s.GenerationOutput(result).data, status=status.HTTP_201_CREATED)
+        return Response(s.CampaignGenerationOutput(result).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.RefreshReportOutput(many=True), **ERRORS}, tags=TAGS)
     @action(detail=True, methods=["get"], url_path="refresh-reports", filter_backends=[])
