@@ -82,7 +82,13 @@ def _caption(*, brief: str, language: str, platform: str, on_result) -> str:
         task="content.generate",
         template="content/social_media",
         language=language,
-        variables={"prompt": brief, "tone": "friendly", "length": "short", "type": "social_media", "platform": platform},
+        variables={
+            "prompt": brief,
+            "tone": "friendly",
+            "length": "short",
+            "type": "social_media",
+            "platform": platform,
+        },
         max_tokens=350,
     )
     on_result(result)

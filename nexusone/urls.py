@@ -67,6 +67,7 @@ urlpatterns += i18n_patterns(
     path("w/<slug:slug>/email/", include("emails.urls")),
     path("w/<slug:slug>/sms/", include("sms.urls")),
     path("w/<slug:slug>/journeys/", include("journeys.urls")),
+    path("w/<slug:slug>/campaigns/", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("integrations.urls")),

@@ -199,7 +199,10 @@ class CampaignViewSet(ScopedViewSet):
         return Response(insights.workspace_metrics(since=since, until=until))
 
     @extend_schema(
-        request=s.InspirationInput, responses={201: s.CampaignGenerationOutput, **ERRORS}, parameters=[IDEMPOTENCY], tags=TAGS
+        request=s.InspirationInput,
+        responses={201: s.CampaignGenerationOutput, **ERRORS},
+        parameters=[IDEMPOTENCY],
+        tags=TAGS,
     )
     @action(detail=False, methods=["post"], url_path="ad-inspiration", filter_backends=[])
     @idempotent(required=False)

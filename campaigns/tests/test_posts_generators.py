@@ -183,7 +183,8 @@ def test_weekly_refresh_detects_fatigue_and_replaces_ads_once(funded, settings):
     settings.META_APP_ID = ""
     workspace = funded.workspace
     campaign = make_campaign(workspace, status="active", provider="offline", auto_refresh=True,
-                             external_campaign_id="offline_campaign_x", launched_at=timezone.now() - timedelta(days=20))  # fmt: skip
+                             external_campaign_id="offline_campaign_x",
+                             launched_at=timezone.now() - timedelta(days=20))  # fmt: skip
     tired = make_variant(workspace, campaign=campaign, status="active", external_ad_id="offline_ad_t")
     fine = make_variant(workspace, campaign=campaign, status="active", external_ad_id="offline_ad_f")
     busy = make_variant(workspace, campaign=campaign, status="active", external_ad_id="offline_ad_b")

@@ -89,7 +89,8 @@ def test_a_lead_becomes_a_contact_once(client, meta, world, graph, django_captur
     graph.leads["444555666"] = {
         "id": "444555666", "created_time": "2026-12-07T10:00:00+0000", "ad_id": "120210000000000009",
         "form_id": "777888999",
-        "field_data": [{"name": "full_name", "values": ["Lucía Pérez"]}, {"name": "email", "values": ["lucia@example.es"]},
+        "field_data": [{"name": "full_name", "values": ["Lucía Pérez"]},
+                       {"name": "email", "values": ["lucia@example.es"]},
                        {"name": "phone_number", "values": ["+34612345678"]},
                        {"name": "¿qué te interesa?", "values": ["esterillas"]}],
     }  # fmt: skip
@@ -139,7 +140,8 @@ def test_ad_account_change_updates_statuses_and_notifies_rejections(client, meta
          "ad_review_feedback": {"global": {"Misleading claims": "Ads can't make misleading claims."}}},
     ]  # fmt: skip
     body = json.dumps({"object": "ad_account", "entry": [{"id": g.ACCOUNT[4:], "time": 1733560001, "changes": [
-        {"field": "with_issues_ad_objects", "value": {"id": "222", "level": "AD", "error_code": 1487080}}]}]}).encode()  # fmt: skip
+        {"field": "with_issues_ad_objects",
+         "value": {"id": "222", "level": "AD", "error_code": 1487080}}]}]}).encode()  # fmt: skip
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             assert post(client, body).status_code == 200
