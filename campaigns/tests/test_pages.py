@@ -94,11 +94,11 @@ def test_posts_and_generators_pages(funded, django_capture_on_commit_callbacks):
                                                   "request_token": "p1"})  # fmt: skip
     assert SocialPost.unscoped.get(workspace=funded.workspace).status == "published"
     assert "Hello" in client.get(url(funded, "en", "posts/")).content.decode()
-    client.post(url(funded, "es", "generators/"), {"action": "inspiration", "product": "Esterilla", "audience": "yoguis",
-                                                   "language": "es", "count": "3", "request_token": "g1"})  # fmt: skip
-    client.post(url(funded, "es", "generators/"), {"action": "plan", "product": "Esterilla", "audience": "yoguis",
-                                                   "language": "es", "weeks": "2", "channels": ["facebook"],
-                                                   "amount": "300", "currency": "EUR", "request_token": "g2"})  # fmt: skip
+    generators = url(funded, "es", "generators/")
+    common = {"product": "Esterilla", "audience": "yoguis", "language": "es"}
+    client.post(generators, {**common, "action": "inspiration", "count": "3", "request_token": "g1"})
+    client.post(generators, {**common, "action": "plan", "weeks": "2", "channels": ["facebook"], "amount": "300",
+                             "currency": "EUR", "request_token": "g2"})  # fmt: skip
     assert Generation.unscoped.filter(workspace=funded.workspace).count() == 2
     page = client.get(url(funded, "es", "generators/")).content.decode()
     assert "Ahorra tiempo" in page and "Semana" in page
