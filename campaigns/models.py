@@ -207,8 +207,8 @@ class SocialPost(WorkspaceOwned):
     `scheduled_at`, exactly once (claimed by a conditional update)."""
 
     class Platform(models.TextChoices):
-        FACEBOOK = "facebook", _("Facebook")
-        INSTAGRAM = "instagram", _("Instagram")
+        FACEBOOK = "facebook", "Facebook"
+        INSTAGRAM = "instagram", "Instagram"
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
@@ -254,8 +254,8 @@ class Generation(WorkspaceOwned):
     """An ad-inspiration batch or a launch plan written through the AI gateway."""
 
     class Kind(models.TextChoices):
-        AD_INSPIRATION = "ad_inspiration", _("Ad inspiration")
-        LAUNCH_PLAN = "launch_plan", _("Launch plan")
+        AD_INSPIRATION = "ideas", _("Ad inspiration")
+        LAUNCH_PLAN = "plan", _("Launch plan")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=5)

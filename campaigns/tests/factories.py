@@ -72,13 +72,13 @@ def make_graph_event(workspace, **fields) -> GraphEvent:
 
 
 def make_post(workspace, **fields) -> SocialPost:
-    values = {"platform": "facebook", "text": f"Post of {workspace.slug}", **fields}
+    values = {"platform": "instagram", "text": f"Post of {workspace.slug}", **fields}
     return SocialPost.unscoped.create(workspace=workspace, **values)
 
 
 def make_generation(workspace, **fields) -> Generation:
     values = {
-        "kind": "launch_plan",
+        "kind": "plan",
         "language": "es",
         "request": {"product": f"Product of {workspace.slug}"},
         "result": {"summary": "", "currency": "EUR", "total_budget": "100.00", "weeks": []},

@@ -102,7 +102,7 @@ def test_posts_and_generators_pages(funded, django_capture_on_commit_callbacks):
     assert Generation.unscoped.filter(workspace=funded.workspace).count() == 2
     page = client.get(url(funded, "es", "generators/")).content.decode()
     assert "Ahorra tiempo" in page and "Semana" in page
-    plan = Generation.unscoped.get(workspace=funded.workspace, kind="launch_plan")
+    plan = Generation.unscoped.get(workspace=funded.workspace, kind="plan")
     response = client.post(url(funded, "es", "generators/"), {"action": "apply", "plan": plan.pk,
                                                              "start_date": "2030-01-01",
                                                              "destination_url": "https://tienda.example/",

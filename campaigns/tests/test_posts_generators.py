@@ -166,7 +166,7 @@ def test_launch_plan_and_apply(funded, settings):
         "/api/v1/campaigns/launch-plan", {**body, "budget": {"amount": "-1", "currency": "XXX"}}, format="json"
     )
     assert {"budget.amount", "budget.currency"} <= set(bad.json()["error"]["details"])
-    inspiration = Generation.unscoped.create(workspace=funded.workspace, kind="ad_inspiration", language="en")
+    inspiration = Generation.unscoped.create(workspace=funded.workspace, kind="ideas", language="en")
     assert client.post(f"/api/v1/campaign-generations/{inspiration.pk}/apply", apply, format="json").status_code == 409
 
 
