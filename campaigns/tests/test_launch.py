@@ -334,3 +334,18 @@ def test_launch_roles(funded, settings):
     assert funded.client("viewer").post(f"{URL}{campaign.pk}/launch").status_code == 403
     assert funded.client("member").post(f"{URL}{campaign.pk}/launch").status_code == 202
     assert AdVariant.unscoped.get(campaign=campaign).external_ad_id.startswith("offline_")
+
+
+def test_a_library_image_is_uploaded_once_and_used_by_every_creative(funded, meta_app, graph):
+    from medialib.tests.factories import make_asset
+
+    connect_meta(funded.workspace)
+    asset = make_asset(funded.workspace)
+    client = funded.client("member")
+    draft = _draft(client, ad_creative={"image_asset_id": asset.pk})
+    body = launch(client, draft["id"])
+    assert body["status"] == "active", body["launch_error"]
+    assert len(graph.created["adimages"]) == 1 and graph.created["adimages"][0]["bytes"]
+    for creative in graph.created["adcreatives"]:
+        link = json.loads(creative["object_story_spec"])["link_data"]
+        assert link["image_hash"] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9" and "picture" not in link
