@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
+from campaigns.graph_webhooks import facebook_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
 from integrations.views import oauth_callback
@@ -35,6 +36,7 @@ urlpatterns = [
     re_path(r"^api/.*$", api_not_found),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
+    path("webhooks/facebook/", facebook_webhook, name="facebook-webhook"),  # public: signed by Meta
     # public: D-ID does not sign; an unguessable per-job token, and the talk is re-read (content/video/webhooks.py)
     path("webhooks/d-id/<str:token>", did_webhook, name="did-webhook"),
     # public: signed by the sending service (anymail), only the configured provider answers
@@ -65,6 +67,7 @@ urlpatterns += i18n_patterns(
     path("w/<slug:slug>/email/", include("emails.urls")),
     path("w/<slug:slug>/sms/", include("sms.urls")),
     path("w/<slug:slug>/journeys/", include("journeys.urls")),
+    path("w/<slug:slug>/campaigns/", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("integrations.urls")),
