@@ -207,8 +207,8 @@ class SocialPost(WorkspaceOwned):
     `scheduled_at`, exactly once (claimed by a conditional update)."""
 
     class Platform(models.TextChoices):
-        FACEBOOK = "facebook", "Facebook"
-        INSTAGRAM = "instagram", "Instagram"
+        FACEBOOK = "facebook", _("Facebook Page")
+        INSTAGRAM = "instagram", _("Instagram account")
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")

@@ -184,7 +184,7 @@ class Migration(migrations.Migration):
                 (
                     "platform",
                     models.CharField(
-                        choices=[("facebook", "Facebook"), ("instagram", "Instagram")],
+                        choices=[("facebook", "Facebook Page"), ("instagram", "Instagram account")],
                         max_length=10,
                         verbose_name="platform",
                     ),
