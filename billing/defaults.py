@@ -226,6 +226,30 @@ MODULE_COSTS = [
         },
     },
     {
+        "module": "ad_inspiration",
+        "credits": 5,
+        "description": "a batch of ad ideas",
+        "label": {
+            "en": "Ad inspiration",
+            "es": "Ideas para anuncios",
+            "pt": "Ideias de anúncios",
+            "ar": "أفكار إعلانية",
+            "he": "השראה למודעות",
+        },
+    },
+    {
+        "module": "launch_plan",
+        "credits": 8,
+        "description": "a launch plan",
+        "label": {
+            "en": "Launch plans",
+            "es": "Planes de lanzamiento",
+            "pt": "Planos de lançamento",
+            "ar": "خطط الإطلاق",
+            "he": "תוכניות השקה",
+        },
+    },
+    {
         "module": "agent_reply",
         "credits": 1,
         "description": "each AI agent answer on the web (on WhatsApp: whatsapp_bot)",

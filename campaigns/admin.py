@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from campaigns.models import AdInsight, AdVariant, Campaign
-from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin
+from campaigns.models import AdInsight, AdVariant, Campaign, Generation, GraphEvent, RefreshReport, SocialPost
+from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin, staff_action
+from nexusone.tenancy import workspace_scope
 
 
 class AdVariantInline(admin.TabularInline):
@@ -45,6 +46,15 @@ class CampaignAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
     readonly_fields = [f.name for f in Campaign._meta.fields]
     inlines = (AdVariantInline,)
     show_full_result_count = False
+    actions = ("pause",)
+
+    @staff_action("campaigns.admin.pause", description="Pause at the provider")
+    def pause(self, request, queryset):
+        from campaigns.launching import campaign_set_status
+
+        for campaign in queryset.filter(status=Campaign.Status.ACTIVE).select_related("workspace"):
+            with workspace_scope(campaign.workspace):
+                campaign_set_status(campaign=campaign, action="pause", user=request.user)
 
 
 @admin.register(AdVariant)
@@ -70,4 +80,38 @@ class AdInsightAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
     list_display = ("date", "campaign_id", "variant_id", "impressions", "clicks", "spend", "conversions", "workspace")
     list_filter = ("date",)
     list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(GraphEvent)
+class GraphEventAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("key", "kind", "status", "attempts", "error", "contact_id", "created_at", "workspace")
+    list_filter = ("kind", "status")
+    search_fields = ("key",)
+    list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(SocialPost)
+class SocialPostAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("id", "platform", "status", "scheduled_at", "published_at", "provider", "external_id", "workspace")
+    list_filter = ("platform", "status")
+    search_fields = ("text", "external_id")
+    list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(Generation)
+class GenerationAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("id", "kind", "language", "provider", "credits_charged", "created_at", "workspace")
+    list_filter = ("kind", "provider")
+    list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(RefreshReport)
+class RefreshReportAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("campaign", "week", "outcome", "credits_charged", "created_at", "workspace")
+    list_filter = ("outcome", "week")
+    list_select_related = ("workspace", "campaign")
     show_full_result_count = False

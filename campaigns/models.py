@@ -169,3 +169,137 @@ class AdInsight(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.variant_id} · {self.date}"
+
+
+class GraphEvent(WorkspaceOwned):
+    """One Graph webhook change (a lead, an ad-account change), stored once per
+    workspace and key, processed by a task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32)  # "leadgen" | "ad_account"
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="campaigns_graph_event_once")]
+        indexes = [models.Index(fields=["status"], name="campaigns_graph_pending", condition=Q(status="pending"))]
+        verbose_name = _("Meta webhook event")
+        verbose_name_plural = _("Meta webhook events")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SocialPost(WorkspaceOwned):
+    """A Facebook Page or Instagram post, published now or by the beat at
+    `scheduled_at`, exactly once (claimed by a conditional update)."""
+
+    class Platform(models.TextChoices):
+        FACEBOOK = "facebook", _("Facebook Page")
+        INSTAGRAM = "instagram", _("Instagram account")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    text = models.TextField(_("text"), max_length=5000)
+    media_url = models.URLField(_("image"), max_length=2000, blank=True)
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    provider = models.CharField(max_length=10, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(_("error"), max_length=1000, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    caption_generated = models.BooleanField(default=False)
+    credits_charged = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"], name="campaigns_post_once", condition=~Q(idempotency_key="")
+            )
+        ]
+        indexes = [
+            models.Index(fields=["scheduled_at"], name="campaigns_posts_due", condition=Q(status="scheduled")),
+        ]
+        verbose_name = _("social post")
+        verbose_name_plural = _("social posts")
+
+    def __str__(self) -> str:
+        return f"{self.platform} · {self.text[:40]}"
+
+
+class Generation(WorkspaceOwned):
+    """An ad-inspiration batch or a launch plan written through the AI gateway."""
+
+    class Kind(models.TextChoices):
+        AD_INSPIRATION = "ideas", _("Ad inspiration")
+        LAUNCH_PLAN = "plan", _("Launch plan")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=5)
+    request = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    provider = models.CharField(max_length=20, blank=True)
+    credits_charged = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "idempotency_key"],
+                name="campaigns_generation_once",
+                condition=~Q(idempotency_key=""),
+            )
+        ]
+        verbose_name = _("campaign generation")
+        verbose_name_plural = _("campaign generations")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class RefreshReport(WorkspaceOwned):
+    """What one weekly refresh found and did for one campaign (once per ISO week)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="refresh_reports")
+    week = models.CharField(_("week"), max_length=8)  # ISO week, "2026-W49"
+    fatigued = models.JSONField(default=list)  # [{variant_id, label, reasons: [...], ctr_last, ctr_before, frequency}]
+    new_variants = models.JSONField(default=list)  # variant ids added
+    outcome = models.CharField(max_length=16)  # "refreshed" | "healthy" | "failed"
+    detail = models.CharField(max_length=1000, blank=True)
+    credits_charged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "week"], name="campaigns_refresh_once_a_week")]
+        verbose_name = _("refresh report")
+        verbose_name_plural = _("refresh reports")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.week}"

@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
 from commerce.webhooks import shopify_webhook
+from campaigns.graph_webhooks import facebook_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
 from integrations.views import oauth_callback
@@ -37,6 +38,7 @@ urlpatterns = [
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),  # public: signed by Meta
     path("webhooks/shopify/", shopify_webhook, name="shopify-webhook"),  # public: signed by Shopify (HMAC)
+    path("webhooks/facebook/", facebook_webhook, name="facebook-webhook"),  # public: signed by Meta
     # public: D-ID does not sign; an unguessable per-job token, and the talk is re-read (content/video/webhooks.py)
     path("webhooks/d-id/<str:token>", did_webhook, name="did-webhook"),
     # public: signed by the sending service (anymail), only the configured provider answers
@@ -68,6 +70,7 @@ urlpatterns += i18n_patterns(
     path("w/<slug:slug>/sms/", include("sms.urls")),
     path("w/<slug:slug>/journeys/", include("journeys.urls")),
     path("w/<slug:slug>/commerce/", include("commerce.urls")),
+    path("w/<slug:slug>/campaigns/", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("integrations.urls")),

@@ -33,7 +33,7 @@ def test_the_catalogue_matches_the_spec_and_seeding_is_idempotent():
     assert costs == {
         "magic_pages": 10, "video_creator": 25, "facebook_ads": 15, "whatsapp_bot": 5, "ai_agents": 20,
         "product_scraper": 3, "crm": 5, "generate_income": 8, "content": 5, "email_send": 1, "sms_send": 2,
-        "voiceover": 5, "image_generation": 5, "agent_reply": 1,
+        "voiceover": 5, "image_generation": 5, "agent_reply": 1, "ad_inspiration": 5, "launch_plan": 8,
     }  # fmt: skip
     assert CreditPack.objects.count() == len(defaults.CREDIT_PACKS)
     assert Plan.objects.get(is_default=True).key == "free"

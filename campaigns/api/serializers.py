@@ -128,3 +128,182 @@ class CampaignOutput(serializers.Serializer):
                 "minor_units": currencies.to_minor(campaign.budget_amount, campaign.currency),
             }
         ).data
+
+
+class SyncOutput(serializers.Serializer):
+    rows = serializers.IntegerField()
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class InsightRowOutput(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    variant_id = serializers.IntegerField(required=False)
+    label = serializers.CharField(required=False)
+    ad_id = serializers.CharField(required=False)
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    spend = serializers.CharField()
+    conversions = serializers.IntegerField()
+    conversion_value = serializers.CharField()
+    ctr = serializers.CharField(allow_null=True, help_text="Percent")
+    cpc = serializers.CharField(allow_null=True)
+    cpm = serializers.CharField(allow_null=True)
+    roas = serializers.CharField(allow_null=True)
+
+
+class InsightsOutput(serializers.Serializer):
+    campaign_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    level = serializers.CharField()
+    provider = serializers.CharField()
+    totals = InsightRowOutput()
+    rows = InsightRowOutput(many=True)
+
+
+class MetricRowOutput(InsightRowOutput):
+    campaign_id = serializers.IntegerField()
+    campaign_name = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class MetricsOutput(serializers.Serializer):
+    totals = serializers.DictField(child=InsightRowOutput(), help_text="Per currency")
+    rows = MetricRowOutput(many=True)
+
+
+class ProviderOutput(serializers.Serializer):
+    provider = serializers.CharField(help_text='"offline" or "meta"')
+    offline = serializers.BooleanField()
+    ready = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    ad_account_id = serializers.CharField(allow_blank=True)
+    page_id = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class AbVariantOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    label = serializers.CharField()
+    headline = serializers.CharField()
+    status = serializers.CharField()
+    impressions = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    ctr = serializers.FloatField()
+    ctr_interval = serializers.ListField(child=serializers.FloatField())
+    conversion_rate = serializers.FloatField()
+    conversion_rate_interval = serializers.ListField(child=serializers.FloatField())
+    sample = serializers.IntegerField()
+    enough_sample = serializers.BooleanField()
+
+
+class AbComparisonOutput(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    label = serializers.CharField()
+    z = serializers.FloatField()
+    p_value = serializers.FloatField()
+
+
+class AbTestOutput(serializers.Serializer):
+    campaign_id = serializers.IntegerField()
+    metric = serializers.CharField()
+    test = serializers.DictField()
+    variants = AbVariantOutput(many=True)
+    comparisons = AbComparisonOutput(many=True)
+    leader = serializers.IntegerField(allow_null=True)
+    leader_label = serializers.CharField(allow_null=True)
+    p_value = serializers.FloatField()
+    significant = serializers.BooleanField()
+    enough_sample = serializers.BooleanField()
+    offline = serializers.BooleanField()
+    concluded = serializers.BooleanField()
+    winner = serializers.IntegerField(allow_null=True)
+
+
+class ConcludeInput(serializers.Serializer):
+    winner = serializers.IntegerField(required=False, help_text="A variant id; default: the significant leader.")
+    metric = serializers.CharField(required=False, help_text='"ctr" (default) or "conversion_rate"')
+
+
+class SocialPostInput(serializers.Serializer):
+    platform = serializers.CharField(help_text='"facebook" or "instagram"')
+    text = serializers.CharField(required=False, allow_blank=True, max_length=2200)
+    media_url = serializers.URLField(required=False, allow_blank=True, help_text="https; required on Instagram")
+    link = serializers.URLField(required=False, allow_blank=True)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Empty or past: now.")
+    ai_caption = serializers.DictField(
+        required=False, help_text='{"brief": "…", "language": "es"}: an AI caption (`content`, 5 credits).'
+    )
+
+
+class SocialPostOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.CharField()
+    text = serializers.CharField()
+    media_url = serializers.CharField()
+    link = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField(help_text="scheduled | publishing | published | failed")
+    provider = serializers.CharField()
+    external_id = serializers.CharField()
+    error = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    caption_generated = serializers.BooleanField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class InspirationInput(serializers.Serializer):
+    product = serializers.CharField(max_length=500)
+    audience = serializers.CharField(max_length=500)
+    language = serializers.CharField(required=False, help_text="en, es, pt, ar or he")
+    count = serializers.IntegerField(required=False, min_value=1, max_value=10, default=5)
+
+
+class PlanInput(serializers.Serializer):
+    product = serializers.CharField(max_length=500)
+    audience = serializers.CharField(max_length=500)
+    budget = serializers.DictField(help_text='{"amount": "600.00", "currency": "EUR"}')
+    weeks = serializers.IntegerField(required=False, min_value=1, max_value=12, default=4)
+    channels = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="facebook, instagram, email, whatsapp"
+    )
+    language = serializers.CharField(required=False)
+
+
+class PlanApplyInput(serializers.Serializer):
+    start_date = serializers.DateField()
+    destination_url = serializers.URLField()
+    countries = serializers.ListField(child=serializers.CharField(max_length=2))
+    items = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text='Item ids ("w1-0"); default all.'
+    )
+
+
+class PlanApplyOutput(serializers.Serializer):
+    posts = serializers.ListField(child=serializers.IntegerField())
+    campaigns = serializers.ListField(child=serializers.IntegerField())
+
+
+class CampaignGenerationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    request = serializers.JSONField()
+    result = serializers.JSONField()
+    provider = serializers.CharField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class RefreshReportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    week = serializers.CharField()
+    outcome = serializers.CharField(help_text="refreshed | healthy | failed")
+    fatigued = serializers.JSONField()
+    new_variants = serializers.JSONField()
+    detail = serializers.CharField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

@@ -2,11 +2,14 @@
 
 from rest_framework.routers import SimpleRouter
 
-from campaigns.api import views
+from campaigns.api import more_views, views
 
 router = SimpleRouter()
 router.trailing_slash = "/?"
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register(r"campaigns/(?P<campaign_pk>[0-9]+)/variants", views.AdVariantViewSet, basename="campaign-variant")
+
+router.register("social-posts", more_views.SocialPostViewSet, basename="social-post")
+router.register("campaign-generations", more_views.GenerationViewSet, basename="campaign-generation")
 
 urlpatterns = router.urls

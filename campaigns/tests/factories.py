@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from campaigns.models import AdInsight, AdVariant, Campaign
+from campaigns.models import AdInsight, AdVariant, Campaign, Generation, GraphEvent, RefreshReport, SocialPost
 
 _sequence = itertools.count(1)
 
@@ -63,3 +63,42 @@ def make_insight(workspace, variant: AdVariant | None = None, **fields) -> AdIns
 
 
 TENANT_FACTORIES = {Campaign: make_campaign, AdVariant: make_variant, AdInsight: make_insight}
+
+
+def make_graph_event(workspace, **fields) -> GraphEvent:
+    n = next(_sequence)
+    values = {"key": f"leadgen:{n}", "kind": "leadgen", "payload": {"leadgen_id": str(n)}, **fields}
+    return GraphEvent.unscoped.create(workspace=workspace, **values)
+
+
+def make_post(workspace, **fields) -> SocialPost:
+    values = {"platform": "instagram", "text": f"Post of {workspace.slug}", **fields}
+    return SocialPost.unscoped.create(workspace=workspace, **values)
+
+
+def make_generation(workspace, **fields) -> Generation:
+    values = {
+        "kind": "plan",
+        "language": "es",
+        "request": {"product": f"Product of {workspace.slug}"},
+        "result": {"summary": "", "currency": "EUR", "total_budget": "100.00", "weeks": []},
+        **fields,
+    }
+    return Generation.unscoped.create(workspace=workspace, **values)
+
+
+def make_refresh_report(workspace, **fields) -> RefreshReport:
+    campaign = fields.pop("campaign", None) or make_campaign(workspace)
+    return RefreshReport.unscoped.create(
+        workspace=workspace, campaign=campaign, week="2026-W49", outcome="healthy", **fields
+    )
+
+
+TENANT_FACTORIES.update(
+    {
+        GraphEvent: make_graph_event,
+        SocialPost: make_post,
+        Generation: make_generation,
+        RefreshReport: make_refresh_report,
+    }
+)

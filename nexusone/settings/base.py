@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-check-connections": {"task": "integrations.tasks.integrations_check_connections", "schedule": 3600},
     "journeys-tick": {"task": "journeys.tasks.journeys_tick", "schedule": 60},
     "commerce-tick": {"task": "commerce.tasks.commerce_tick", "schedule": 15 * 60},
+    "campaigns-sync-recent": {"task": "campaigns.tasks.campaigns_sync_recent", "schedule": 3600},
+    "campaigns-sync-nightly": {"task": "campaigns.tasks.campaigns_sync_nightly", "schedule": 24 * 3600},
+    "campaigns-posts-due": {"task": "campaigns.tasks.social_posts_due", "schedule": 60},
+    "campaigns-weekly-refresh": {"task": "campaigns.tasks.campaigns_weekly_refresh", "schedule": 24 * 3600},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

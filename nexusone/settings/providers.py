@@ -53,6 +53,8 @@ META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com/v21.0
 # credentials shows "not configured". Every provider comes back to SITE_URL/integrations/callback/<provider>/.
 META_APP_ID = env("META_APP_ID", default="")
 META_APP_SECRET = env("META_APP_SECRET", default="")
+# Graph webhooks (/webhooks/facebook/): the token the subscription handshake must echo.
+META_VERIFY_TOKEN = env("META_VERIFY_TOKEN", default="")
 # Facebook's Login dialog for the Graph version in use (…/v21.0 → https://www.facebook.com/v21.0/dialog/oauth).
 META_OAUTH_DIALOG_URL = env(
     "META_OAUTH_DIALOG_URL",
@@ -121,3 +123,12 @@ SLACK_WEBHOOK_URL_PREFIX = env("SLACK_WEBHOOK_URL_PREFIX", default="https://hook
 
 # Client usage-tracker batches (POST /api/v1/analytics/events) per member per minute.
 ANALYTICS_CLIENT_BATCHES_PER_MINUTE = env.int("ANALYTICS_CLIENT_BATCHES_PER_MINUTE", default=60)
+
+# --- Ad campaigns (campaigns/) ------------------------------------------------
+# A/B significance needs this sample per variant (impressions for CTR, clicks for conversion rate).
+CAMPAIGNS_AB_MIN_IMPRESSIONS = env.int("CAMPAIGNS_AB_MIN_IMPRESSIONS", default=1000)
+CAMPAIGNS_AB_MIN_CLICKS = env.int("CAMPAIGNS_AB_MIN_CLICKS", default=100)
+# Weekly refresh: an ad is fatigued when the last 7 days' CTR is this fraction under the 7 before, or its
+# frequency is above the limit.
+CAMPAIGNS_FATIGUE_CTR_DROP = env.float("CAMPAIGNS_FATIGUE_CTR_DROP", default=0.25)
+CAMPAIGNS_FATIGUE_FREQUENCY = env.float("CAMPAIGNS_FATIGUE_FREQUENCY", default=3.0)
