@@ -8,8 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.webhooks import stripe_webhook
-from commerce.webhooks import shopify_webhook
 from campaigns.graph_webhooks import facebook_webhook
+from commerce.webhooks import shopify_webhook
 from content.video.webhooks import did_webhook
 from emails.webhooks import tracking_webhook
 from integrations.views import oauth_callback
