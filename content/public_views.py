@@ -51,9 +51,13 @@ def render_landing_page(
     hero_url: str = "", status: int = 200, notice: str = "",
 ) -> HttpResponse:  # fmt: skip
     """The page's HTML, rendered in the page's language."""
+    workspace = page.workspace
+    logo_url = workspace.logo_url
     with translation.override(page.language):
         sections = page.sections or {}
         context = {
+            "workspace_name": workspace.name,
+            "logo_url": logo_url,
             "page": page,
             "s": sections,
             "form": form or LeadForm(labels=sections.get("form")),
@@ -61,7 +65,7 @@ def render_landing_page(
             "preview": preview,
             "hero_url": hero_url,
             "notice": notice,
-            "theme_vars": theme_variables(page.theme),
+            "theme_vars": theme_variables(page.theme, brand_color=workspace.brand_color),
             "dir": "rtl" if page.is_rtl else "ltr",
             "csrf_token": get_token(request),
         }
@@ -70,8 +74,11 @@ def render_landing_page(
     response["Content-Language"] = page.language
     # Defence in depth for T12: the page needs no script at all, so none may run.
     ancestors = "'self'" if preview else "'none'"
+    images = "'self'"
+    if logo_url.startswith("https://"):  # a logo in a remote bucket (S3): its origin only
+        images += " https://" + logo_url.split("/", 3)[2]
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; form-action 'self'; "
         f"base-uri 'none'; frame-ancestors {ancestors}"
     )
     patch_cache_control(response, private=True, no_cache=True)

@@ -52,10 +52,10 @@ def landing_page_stats(*, page: LandingPage) -> dict:
 
 
 def public_page_get(*, slug: str) -> LandingPage | None:
-    """A published page by its public address, with its workspace (one query).
+    """A published page by its public address, with its workspace and its logo (one query).
     The public edge has no scope yet: this is the lookup that defines it."""
     return (
-        LandingPage.unscoped.select_related("workspace")
+        LandingPage.unscoped.select_related("workspace", "workspace__logo")
         .filter(slug=slug, status=LandingPage.Status.PUBLISHED, workspace__is_suspended=False)
         .first()
     )
