@@ -47,9 +47,29 @@ def _offset_label(name: str, now: datetime) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _zone_tab_names() -> set[str]:
+    """The zones of the system's `zone.tab` (one or more per country, no backward
+    aliases such as `Asia/Calcutta`); empty when the system has none."""
+    import zoneinfo
+    from pathlib import Path
+
+    for folder in zoneinfo.TZPATH:
+        tab = Path(folder) / "zone.tab"
+        if tab.is_file():
+            return {
+                line.split("\t")[2].strip()
+                for line in tab.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#") and line.count("\t") >= 2
+            }
+    return set()
+
+
 @lru_cache(maxsize=1)
 def _grouped_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
     names = available_timezones()
+    canonical = _zone_tab_names() & names
+    if len(canonical) > 300:  # a complete zone.tab: leave the aliases out
+        names = canonical
     groups: dict[str, list[str]] = {area: [] for area in TIMEZONE_AREAS}
     for name in names:
         area, _sep, rest = name.partition("/")
@@ -85,7 +105,9 @@ def _region_choices(language: str) -> tuple[tuple[str, str], ...]:
     language = language.split("-")[0]
     rows = []
     for code in phonenumbers.SUPPORTED_REGIONS:
-        name = geocoder._region_display_name(code, language) or geocoder._region_display_name(code, "en") or code
+        name = geocoder._region_display_name(code, language) or geocoder._region_display_name(code, "en")
+        if not name:  # a few dependencies without a name (Ascension, Tristan da Cunha): by their country
+            continue
         rows.append((code, f"{name} (+{phonenumbers.country_code_for_region(code)})"))
     return tuple(sorted(rows, key=lambda row: row[1].casefold()))
 

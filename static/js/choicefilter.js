@@ -12,7 +12,6 @@
     box.setAttribute("aria-label", box.placeholder);
     box.setAttribute("aria-controls", select.id);
     select.parentNode.insertBefore(box, select);
-    if (select.size < 2 && select.options.length > 20) select.size = 8;
     box.addEventListener("input", () => {
       const needle = fold(box.value.trim().replace(/ /g, "_"));
       const plain = fold(box.value.trim());
