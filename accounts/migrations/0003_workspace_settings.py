@@ -6,41 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_workspace_postal_address'),
-        ('medialib', '0002_module_costs'),
+        ("accounts", "0002_workspace_postal_address"),
+        ("medialib", "0002_module_costs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workspace',
-            name='brand_color',
-            field=models.CharField(blank=True, default='', max_length=7, verbose_name='brand color'),
+            model_name="workspace",
+            name="brand_color",
+            field=models.CharField(blank=True, default="", max_length=7, verbose_name="brand color"),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='currency',
-            field=models.CharField(default='USD', max_length=3, verbose_name='currency'),
+            model_name="workspace",
+            name="currency",
+            field=models.CharField(default="USD", max_length=3, verbose_name="currency"),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='default_language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Spanish'), ('pt', 'Portuguese'), ('ar', 'Arabic'), ('he', 'Hebrew')], default='en', max_length=5, verbose_name='default language'),
+            model_name="workspace",
+            name="default_language",
+            field=models.CharField(
+                choices=[
+                    ("en", "English"),
+                    ("es", "Spanish"),
+                    ("pt", "Portuguese"),
+                    ("ar", "Arabic"),
+                    ("he", "Hebrew"),
+                ],
+                default="en",
+                max_length=5,
+                verbose_name="default language",
+            ),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='logo',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='medialib.mediaasset', verbose_name='logo'),
+            model_name="workspace",
+            name="logo",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="medialib.mediaasset",
+                verbose_name="logo",
+            ),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='onboarding',
+            model_name="workspace",
+            name="onboarding",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='timezone',
-            field=models.CharField(default='UTC', max_length=64, validators=[accounts.models.validate_timezone], verbose_name='time zone'),
+            model_name="workspace",
+            name="timezone",
+            field=models.CharField(
+                default="UTC", max_length=64, validators=[accounts.models.validate_timezone], verbose_name="time zone"
+            ),
         ),
     ]
