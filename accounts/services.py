@@ -46,7 +46,15 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
-    workspace = Workspace.objects.create(name=name[:120], slug=_unique_slug(name), owner=owner, is_personal=is_personal)
+    workspace = Workspace.objects.create(
+        name=name[:120],
+        slug=_unique_slug(name),
+        owner=owner,
+        is_personal=is_personal,
+        # the creator's language and time zone until the settings say otherwise
+        default_language=owner.preferred_language if owner.preferred_language in settings.LANGUAGE_CODES else "en",
+        timezone=owner.timezone or "UTC",
+    )
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     audit_record(
         action="accounts.workspace.created", request=request, user=owner, workspace=workspace, target=workspace

@@ -269,6 +269,15 @@ def _pages(workspace, user):
             target_audience="Home decor lovers and gift shoppers", goal="lead_generation", industry="Home decor",
             language="en", theme="modern", idempotency_key="demo:page",
         )  # fmt: skip
+        # real customers' words replace the generated (sample) testimonials: only then may it be published
+        proof = dict(page.sections["social_proof"])
+        proof["testimonials"] = [
+            {"quote": "The mugs keep my coffee warm and every one is slightly different. Lovely work.",
+             "author": "Hannah S.", "role": "Customer since 2024"},
+            {"quote": "Ordered twelve bowls for our café; they arrived in two days, perfectly packed.",
+             "author": "Carlos R.", "role": "Café owner"},
+        ]  # fmt: skip
+        page = pages.landing_page_update(page=page, data={"sections": {"social_proof": proof}})
         page = pages.landing_page_publish(page=page, actor=user)
         LandingPage.objects.filter(pk=page.pk).update(created_at=_at(20, 9), published_at=_at(20, 10), views=184)
         state["page"] = page

@@ -5,6 +5,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def from_owners(apps, schema_editor):
+    """Existing workspaces start with their owner's language and time zone."""
+    Workspace = apps.get_model("accounts", "Workspace")
+    for workspace in Workspace.objects.select_related("owner").iterator():
+        workspace.default_language = workspace.owner.preferred_language or "en"
+        workspace.timezone = workspace.owner.timezone or "UTC"
+        workspace.save(update_fields=["default_language", "timezone"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_workspace_postal_address"),
@@ -62,4 +71,5 @@ class Migration(migrations.Migration):
                 default="UTC", max_length=64, validators=[accounts.models.validate_timezone], verbose_name="time zone"
             ),
         ),
+        migrations.RunPython(from_owners, migrations.RunPython.noop),
     ]
