@@ -191,10 +191,15 @@ class SectionsForm(forms.Form):
         self.slot_map: dict[str, int] = {}
 
     def bound_layout(self) -> list[dict]:
+        def has_errors(block: dict) -> bool:
+            keys = [*block["fields"], *(key for lst in block["lists"] for row in lst["rows"] for key in row)]
+            return self.is_bound and any(self[key].errors for key in keys)
+
         return [
             {
                 "name": b["name"],
                 "label": b["label"],
+                "has_errors": has_errors(b),
                 "fields": [self[key] for key in b["fields"]],
                 "lists": [
                     {

@@ -38,7 +38,7 @@ from content.forms import (
 )
 from content.models import Generation, LandingPage
 from content.public_views import hero_image_response, render_landing_page
-from content.sections import placeholder_testimonials
+from content.sections import carry_placeholders, placeholder_testimonials, validate_sections
 from nexusone.errors import ApplicationError, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
 from nexusone.refusals import refusal_message
@@ -408,6 +408,25 @@ class PagePreviewView(PageObjectMixin, View):
         page = self.get_page()
         hero_url = reverse("content_page_hero", kwargs={"slug": slug, "pk": pk}) if page.hero_image else ""
         response = render_landing_page(request, page, preview=True, hero_url=hero_url)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def post(self, request, slug, pk):
+        """The builder's unsaved sections, rendered as they would look (the live preview
+        while typing: content.js posts the form here into the preview frame). Nothing is saved."""
+        page = self.get_page()
+        form = SectionsForm(request.POST, sections=page.sections)
+        notice = ""
+        if form.is_valid():
+            sections = carry_placeholders(page.sections or {}, form.to_sections())
+            try:
+                page.sections = validate_sections(sections)
+            except ValidationFailed:
+                notice = _("Some fields need fixing: the preview shows the last saved version.")
+        else:
+            notice = _("Some fields need fixing: the preview shows the last saved version.")
+        hero_url = reverse("content_page_hero", kwargs={"slug": slug, "pk": pk}) if page.hero_image else ""
+        response = render_landing_page(request, page, preview=True, hero_url=hero_url, notice=notice)
         response["X-Robots-Tag"] = "noindex"
         return response
 

@@ -111,3 +111,36 @@ def test_new_content_starts_in_the_workspace_language(world):
     )
     html = _login(a.users["member"]).get(f"/en/w/{a.workspace.slug}/content/").content.decode()
     assert '<option value="pt" selected>' in html
+
+
+def test_the_live_preview_renders_unsaved_sections_and_saves_nothing(world):
+    from content.tests.test_pages import _builder_fields
+
+    a = world["A"]
+    page = _create_page(a.client("member"), body={**PAGE, "language": "en"}).json()
+    page_row = LandingPage.unscoped.get(pk=page["id"])
+    client = _login(a.users["member"])
+    url = f"/en/w/{a.workspace.slug}/pages/{page['id']}/preview/"
+    form = {**_builder_fields(page_row), "action": "save", "hero__headline": "Typed, not saved"}
+    response = client.post(url, form)
+    assert response.status_code == 200 and "Typed, not saved" in response.content.decode()
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    page_row.refresh_from_db()
+    assert page_row.sections["hero"]["headline"] != "Typed, not saved"
+    form["cta__button_url"] = "javascript:alert(1)"
+    broken = client.post(url, form).content.decode()
+    assert "Typed, not saved" not in broken and "the preview shows the last saved version" in broken
+    assert signed_out_is_refused(url)
+    assert _login(a.users["viewer"]).post(url, form).status_code == 403
+
+
+def signed_out_is_refused(url) -> bool:
+    return Client().post(url, {}).status_code == 302
+
+
+def test_the_builder_shows_collapsible_sections(world):
+    a = world["A"]
+    page = _create_page(a.client("member"), body={**PAGE, "language": "en"}).json()
+    html = _login(a.users["member"]).get(f"/en/w/{a.workspace.slug}/pages/{page['id']}/").content.decode()
+    assert html.count('<details class="section-block"') == 6 and 'data-section="hero" open' in html
+    assert 'data-live-preview="' in html and 'name="page-preview"' in html
