@@ -11,6 +11,7 @@ import io
 import pytest
 
 from crm import importing, services
+from crm.importing import matching, passes
 from crm.models import Contact, ContactImport, ContactImportError, CustomFieldDefinition, ImportStatus
 from crm.tests.conftest import balance, set_credits
 from crm.tests.factories import make_contact
@@ -326,12 +327,12 @@ def test_the_second_pass_resumes_after_a_crash_without_duplicates(
 ):
     workspace = world["A"].workspace
     set_credits(workspace, 1000)
-    monkeypatch.setattr(importing, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(passes, "CHUNK_SIZE", 10)
     content = "email\n" + "".join(f"r{i}@example.com\n" for i in range(35)) + "r0@example.com\n"
     file = io.BytesIO(content.encode())
     file.name = "resume.csv"
     calls = {"n": 0}
-    real = importing._apply_chunk_once
+    real = passes._apply_chunk_once
 
     def crash_on_third_chunk(*args, **kwargs):
         calls["n"] += 1
@@ -343,12 +344,12 @@ def test_the_second_pass_resumes_after_a_crash_without_duplicates(
         contact_import = services.import_upload(workspace=workspace, file=file, user=world["A"].users["member"])
         with django_capture_on_commit_callbacks(execute=False):  # run the job by hand below
             services.import_start(contact_import=contact_import, user=world["A"].users["member"])
-        monkeypatch.setattr(importing, "_apply_chunk_once", crash_on_third_chunk)
+        monkeypatch.setattr(passes, "_apply_chunk_once", crash_on_third_chunk)
         with pytest.raises(RuntimeError):
             services.import_run(import_id=contact_import.pk)
         contact_import.refresh_from_db()
         assert (contact_import.status, contact_import.processed, contact_import.created) == ("running", 20, 20)
-        monkeypatch.setattr(importing, "_apply_chunk_once", real)
+        monkeypatch.setattr(passes, "_apply_chunk_once", real)
         services.import_run(import_id=contact_import.pk)  # the redelivered task
         services.import_run(import_id=contact_import.pk)  # and a duplicate delivery: no effect
     contact_import.refresh_from_db()
@@ -441,8 +442,8 @@ def test_pass_one_gives_the_same_answer_from_memory_or_its_spill_table(
 ):
     """Pass 1 keeps its state in memory up to a bound, then in a temporary
     table; with tiny chunks every cross-chunk case goes through both."""
-    monkeypatch.setattr(importing, "CHUNK_SIZE", 2)
-    monkeypatch.setattr(importing, "SHADOW_MEMORY_CONTACTS", memory_limit)
+    monkeypatch.setattr(passes, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(matching, "SHADOW_MEMORY_CONTACTS", memory_limit)
     workspace = world["A"].workspace
     make_contact(workspace, email="old@example.com", phone="+14155550100")
     content = (

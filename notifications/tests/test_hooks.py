@@ -98,12 +98,13 @@ def test_payment_failed_tells_the_owner_once_per_delinquency(world, django_captu
 def test_an_import_reports_progress_live_and_notifies_its_starter(
     world, monkeypatch, published, django_capture_on_commit_callbacks
 ):
-    from crm import importing, services
+    from crm import services
+    from crm.importing import passes
 
     a = world["A"]
     member = a.users["member"]
     account(a.workspace, plan_credits=1000)
-    monkeypatch.setattr(importing, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(passes, "CHUNK_SIZE", 10)
     monkeypatch.setattr("notifications.hooks.PROGRESS_MIN_INTERVAL", 0)
     file = io.BytesIO(("email\n" + "".join(f"p{i}@example.com\n" for i in range(35))).encode())
     file.name = "leads.csv"
