@@ -14,6 +14,23 @@ class BillingConfig(AppConfig):
 
         hooks.workspace_created.connect(_open_account, dispatch_uid="billing_open_account")
         hooks.register_workspace_summary(workspace_billing_summary)
+        _register_audit_labels()
+
+
+def _register_audit_labels() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from nexusone.audit import register_action_labels
+
+    register_action_labels(
+        {
+            "billing.plan.changed": _("Plan changed"),
+            "billing.credits.adjusted": _("Credits adjusted"),
+            "billing.credits.purchased": _("Credits purchased"),
+            "billing.checkout.started": _("Plan checkout started"),
+            "billing.topup.started": _("Credit top-up started"),
+        }
+    )
 
 
 def _open_account(sender, workspace, **kwargs) -> None:

@@ -355,6 +355,8 @@ def connection_refresh(*, connection: Connection, quiet: bool = False) -> Connec
         )
         return connection
     _apply(connection, verified)
+    if connection.kind == Kind.OAUTH and verified.access_token:  # the hint names the token now in use
+        connection.secret_last4 = last4(verified.access_token)
     connection.last_refreshed_at = timezone.now()
     connection.last_error = ""
     connection.save()

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nexusone.tenancy import WorkspaceScopedManager
@@ -36,6 +37,10 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.api_key.revoked": _("API key revoked"),
     "accounts.mfa.changed": _("Two-factor authentication changed"),
 }
+
+
+# The actor when no user is left to name (choices stay as they are: no migration).
+ACTOR_LABELS: dict[str, str] = {"user": _("User"), "api_key": _("API key"), "system": _("System")}
 
 
 def register_action_labels(labels: dict[str, str]) -> None:
@@ -83,15 +88,18 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
+        label = ACTION_LABELS.get(self.action, self.action)
+        # A label registered through eager gettext at import time is the English
+        # msgid: translate it now, in the reader's language.
+        return gettext(label) if isinstance(label, str) else str(label)
 
     @property
     def actor_label(self) -> str:
         if self.actor_type == self.ActorType.API_KEY and self.actor_api_key_id:
-            return f"API key {self.actor_api_key_id}"
+            return _("API key %(id)s") % {"id": self.actor_api_key_id}
         if self.actor_user_id:
             return str(self.actor_user)
-        return self.actor_type
+        return str(ACTOR_LABELS.get(self.actor_type, self.actor_type))
 
 
 def client_ip(request) -> str | None:

@@ -98,6 +98,34 @@ class MessageTemplate(WorkspaceOwned):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
 
+    @property
+    def category_label(self) -> str:
+        """Meta's category code (MARKETING, UTILITY, AUTHENTICATION) in the reader's language."""
+        return str(TEMPLATE_CATEGORY_LABELS.get(self.category.upper(), self.category))
+
+    @property
+    def rejected_reason_label(self) -> str:
+        reason = self.rejected_reason
+        if reason.upper() == "NONE":
+            return ""
+        return str(TEMPLATE_REJECTION_LABELS.get(reason.upper(), reason))
+
+
+# Meta's codes, stored as sent; shown through these labels.
+TEMPLATE_CATEGORY_LABELS = {
+    "MARKETING": _("Marketing"),
+    "UTILITY": _("Utility"),
+    "AUTHENTICATION": _("Authentication"),
+}
+TEMPLATE_REJECTION_LABELS = {
+    "ABUSIVE_CONTENT": _("Abusive content"),
+    "INVALID_FORMAT": _("Invalid format"),
+    "PROMOTIONAL": _("Promotional content in a utility template"),
+    "TAG_CONTENT_MISMATCH": _("The content does not match the category"),
+    "INCORRECT_CATEGORY": _("Incorrect category"),
+    "SCAM": _("Flagged as a scam"),
+}
+
 
 class Broadcast(WorkspaceOwned):
     """One message to many recipients (a list or a CRM segment), now or at

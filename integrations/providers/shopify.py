@@ -216,4 +216,26 @@ def check(connection) -> Verified:
     return Verified(account_name=info["name"] or connection.account_id, assets={"shop": info})
 
 
-HOOKS = {"authorize": authorize_url, "denied": denied, "exchange": exchange, "check": check, "refresh": refresh}
+def revoke(connection) -> None:
+    """Uninstall the app from the shop (`DELETE /admin/api_permissions/current.json`, documented
+    at shopify.dev "Uninstall a Shopify app with an API request"): every token of the installation,
+    access and refresh, stops working. A token the shop already refuses needs no revoking."""
+    token = connection.access_token
+    answer = _client(connection.account_id).delete(
+        "/admin/api_permissions/current.json", headers={"X-Shopify-Access-Token": token}, secrets=[token]
+    )
+    if answer.is_success or answer.status_code in (401, 403, 404):
+        return
+    raise provider_failure(
+        PROVIDER, "server_error" if answer.status_code >= 500 else "rejected", status=answer.status_code
+    )
+
+
+HOOKS = {
+    "authorize": authorize_url,
+    "denied": denied,
+    "exchange": exchange,
+    "check": check,
+    "refresh": refresh,
+    "revoke": revoke,
+}

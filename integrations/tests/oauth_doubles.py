@@ -186,6 +186,8 @@ class ShopifyDouble(ProviderDouble):
         self._n = itertools.count(1)
         self.on("POST", "/admin/oauth/access_token", self._token)
         self.on("POST", f"/admin/api/{version}/graphql.json", self._graphql)
+        self.on("DELETE", "/admin/api_permissions/current.json", self._uninstall)
+        self.uninstalled = False
 
     def issue_code(self) -> str:
         code = f"shopify-code-{next(self._n)}-abc"
@@ -247,6 +249,16 @@ class ShopifyDouble(ProviderDouble):
             )
         self.codes.discard(data["code"])
         return self._issue()
+
+    def _uninstall(self, request):
+        if request.headers.get("x-shopify-access-token") not in self.access:
+            return httpx.Response(
+                401, json={"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+            )
+        self.access.clear()  # the installation is gone: every token of it stops working
+        self.refresh.clear()
+        self.uninstalled = True
+        return httpx.Response(200, json={})
 
     def _graphql(self, request):
         if request.headers.get("x-shopify-access-token") not in self.access:

@@ -66,6 +66,7 @@ def test_the_beat_task_refreshes_shopifys_hour_long_token_before_it_lapses_and_r
     assert tasks.integrations_refresh_tokens() == {"refreshed": 1, "expired": 0, "failed": 0}
     soon.refresh_from_db()
     assert soon.access_token != old_access and soon.refresh_token != old_refresh
+    assert soon.secret_hint == "…" + soon.access_token[-4:]  # the page shows the token in use, not the first one
     assert soon.refresh_token in apps["shopify"].refresh and old_refresh not in apps["shopify"].refresh
     assert timedelta(minutes=59) < soon.expires_at - timezone.now() <= timedelta(hours=1)
     sent = json.loads(apps["shopify"].calls("/admin/oauth/access_token")[0].content)
@@ -155,6 +156,19 @@ def test_disconnecting_meta_revokes_the_grant_and_deletes_every_secret(world, ap
     assert not Connection.unscoped.filter(workspace=a.workspace, provider="meta").exists()
     entry = AuditEntry.unscoped.get(workspace=a.workspace, action="integrations.connection.disconnected")
     assert entry.metadata["revoked_at_provider"] is True and token not in json.dumps(entry.metadata)
+
+
+def test_disconnecting_shopify_uninstalls_the_app_so_no_token_of_it_works_any_more(world, apps):
+    a = world["A"]
+    connection = shopify_connection(a.workspace, apps["shopify"], expires_in=timedelta(minutes=50))
+    token = connection.access_token
+    assert a.client("admin").delete("/api/v1/integrations/shopify").status_code == 204
+    call = apps["shopify"].calls("/admin/api_permissions/current.json")[0]
+    assert call.method == "DELETE" and call.headers["x-shopify-access-token"] == token
+    assert apps["shopify"].uninstalled and token not in apps["shopify"].access and not apps["shopify"].refresh
+    assert not Connection.unscoped.filter(workspace=a.workspace, provider="shopify").exists()
+    entry = AuditEntry.unscoped.get(workspace=a.workspace, action="integrations.connection.disconnected")
+    assert entry.metadata["revoked_at_provider"] is True
 
 
 def test_tiktok_check_with_a_revoked_token_marks_it_expired(world, apps, django_capture_on_commit_callbacks):

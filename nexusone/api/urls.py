@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("agents.api.urls")),
     path("", include("privacy.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("campaigns.api.urls")),
     re_path(r"^events/stream/?$", EventStreamView.as_view(), name="live-event-stream"),
     re_path(r"^.*$", api_not_found),  # unknown /api/v1/ routes answer in the envelope
 ]

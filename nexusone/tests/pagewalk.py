@@ -110,9 +110,12 @@ class _PageParser(HTMLParser):
             self._form = None
 
 
-def crawl(client, start: str, prefix: str, limit: int = 400) -> tuple[dict[str, int], list[Form]]:
+def crawl(
+    client, start: str, prefix: str, limit: int = 400, html_seen: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[Form]]:
     """Visit every page under `prefix` reachable from `start`; return
-    {path: status} and the POST forms found (one per view and action)."""
+    {path: status} and the POST forms found (one per view and action).
+    `html_seen`, when given, receives each HTML page's body by path."""
     seen: dict[str, int] = {}
     forms: dict[tuple, Form] = {}
     queue = deque([start])
@@ -131,7 +134,10 @@ def crawl(client, start: str, prefix: str, limit: int = 400) -> tuple[dict[str, 
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         parser = _PageParser(path)
-        parser.feed(response.content.decode())
+        html = response.content.decode()
+        if html_seen is not None:
+            html_seen[key] = html
+        parser.feed(html)
         for form in parser.forms:
             if urlsplit(form.url).path.startswith(prefix):
                 forms.setdefault(form.key(), form)
