@@ -111,6 +111,8 @@ def subject(prompt: str, language: str) -> str:
     if len(stripped) >= 3:
         if stripped != first and stripped[:1].isupper() and stripped[1:2].islower():
             stripped = stripped[:1].lower() + stripped[1:]  # "Write about Our…" → "our…"
+        if language == "pt":  # "a nossa promoção": the article would clash with a template's "em"/"de" ("em a")
+            stripped = re.sub(r"^(?:a|o|as|os)\s+(?=(?:nossa|nosso|nossas|nossos|minha|meu|sua|seu)\b)", "", stripped)
         first = stripped
     first = first.rstrip(".!?؟。:;،, ")
     if len(first) <= SHORT_SUBJECT:
