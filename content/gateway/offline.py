@@ -77,8 +77,12 @@ def _content(texts: dict, v: dict, rng: random.Random, language: str = "en") -> 
     length = v.get("length") if v.get("length") in SENTENCES else "medium"
     kind = v.get("type") or "text"
     topic = _topic(v.get("prompt", ""), texts["quotes"], language)
-    points = [_cap(p.format(topic=topic)) for p in c["points"]]
-    rng.shuffle(points)
+    # The headline, opening and closing name the subject; the body says it again only when it runs long.
+    general = [p for p in c["points"] if "{topic}" not in p]
+    specific = [_cap(p.format(topic=topic)) for p in c["points"] if "{topic}" in p]
+    rng.shuffle(general)
+    rng.shuffle(specific)
+    points = general[:3] + specific[:1] + general[3:] + specific[1:]
     points_iter = cycle(points)
     opening = _cap(rng.choice(c["open"][tone]).format(topic=topic))
     closing = _cap(rng.choice(c["close"][tone]).format(topic=topic))

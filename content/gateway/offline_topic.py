@@ -21,6 +21,7 @@ import re
 import unicodedata
 
 MAX_SUBJECT = 64
+SHORT_SUBJECT = 40  # longer subjects end at their first clause boundary (", free returns …") when they have one
 
 _KIND_WORDS = {
     "en": r"(?:instagram|facebook|linkedin|tiktok|twitter|x|social(?:\s+media)?|blog|e-?mail|newsletter|marketing|"
@@ -110,11 +111,13 @@ def subject(prompt: str, language: str) -> str:
     if len(stripped) >= 3:
         if stripped != first and stripped[:1].isupper() and stripped[1:2].islower():
             stripped = stripped[:1].lower() + stripped[1:]  # "Write about Our…" → "our…"
+        if language == "pt":  # "a nossa promoção": the article would clash with a template's "em"/"de" ("em a")
+            stripped = re.sub(r"^(?:a|o|as|os)\s+(?=(?:nossa|nosso|nossas|nossos|minha|meu|sua|seu)\b)", "", stripped)
         first = stripped
     first = first.rstrip(".!?؟。:;،, ")
-    if len(first) <= MAX_SUBJECT:
+    if len(first) <= SHORT_SUBJECT:
         return first
-    for match in re.finditer(_CLAUSE[language], first):
+    for match in re.finditer(_CLAUSE[language], first):  # a longer one ends at its first clause, when it has one
         if 12 <= match.start() <= MAX_SUBJECT:
             candidate = _trim(first[: match.start()], language)
             if len(candidate) >= 12:

@@ -30,7 +30,7 @@ INSTRUCTIONS = {
     ),
     "pt": (
         "Crie um post para divulgar a nossa promoção de fim de semana em bolos caseiros, com entrega grátis no Porto",
-        "a nossa promoção de fim de semana em bolos caseiros",
+        "nossa promoção de fim de semana em bolos caseiros",
         ("Crie", "divulgar"),
     ),
     "ar": (
