@@ -102,7 +102,23 @@ class Workspace(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     is_personal = models.BooleanField(default=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_workspaces")
+    # Phone numbers typed without a country code are read in this region (CRM, WhatsApp, SMS).
     default_region = models.CharField(_("default phone region"), max_length=2, default="US")
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
+    default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES, default="en")
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    # A public image (the `avatars` bucket) shown on published pages and e-mails.
+    logo = models.ForeignKey(
+        "medialib.MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
+    )
+    brand_color = models.CharField(_("brand color"), max_length=7, blank=True, default="")
+    # Getting-started checklist: steps that no row records (settings confirmed, dismissed).
+    onboarding = models.JSONField(default=dict, blank=True)
     # Printed in every marketing e-mail's footer (emails.branding); required before the first campaign.
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True, default="")
     is_suspended = models.BooleanField(_("suspended"), default=False)
@@ -117,6 +133,18 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's public link ('' without one); absolute when the storage is remote."""
+        if not self.logo_id or self.logo is None:
+            return ""
+        from nexusone.storage import public_url
+
+        try:
+            return public_url(self.logo)
+        except ValueError:  # not in a public bucket
+            return ""
 
 
 class Membership(models.Model):

@@ -9,6 +9,12 @@ from nexusone.permissions import STAFF, Rule, register
 register(
     Rule("accounts.workspace.create", Role.VIEWER, "Create another workspace (the creator owns it)", api_keys=False),
     Rule("accounts.workspace.rename", Role.ADMIN, "Rename the workspace"),
+    Rule(
+        "accounts.workspace.change",
+        Role.ADMIN,
+        "Change the workspace's settings (name, region, time zone, language, currency, logo, brand colour)",
+    ),
+    Rule("accounts.onboarding.dismiss", Role.MEMBER, "Hide or show the getting-started checklist"),
     Rule("accounts.workspace.delete", Role.OWNER, "Delete the workspace", api_keys=False),
     Rule("accounts.audit.view", Role.OWNER, "Read the audit log"),
     Rule("accounts.member.change_role", Role.ADMIN, "Change a member's role", api_keys=False),

@@ -10,6 +10,7 @@ API and the admin cannot disagree about who may do what.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import hooks
+from accounts import hooks, regional
 from accounts.models import ROLE_RANK, ApiKey, Invitation, Membership, Role, User, Workspace
 from nexusone.api.authentication import hash_api_key
 from nexusone.audit import audit_record
@@ -45,7 +46,15 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
-    workspace = Workspace.objects.create(name=name[:120], slug=_unique_slug(name), owner=owner, is_personal=is_personal)
+    workspace = Workspace.objects.create(
+        name=name[:120],
+        slug=_unique_slug(name),
+        owner=owner,
+        is_personal=is_personal,
+        # the creator's language and time zone until the settings say otherwise
+        default_language=owner.preferred_language if owner.preferred_language in settings.LANGUAGE_CODES else "en",
+        timezone=owner.timezone or "UTC",
+    )
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     audit_record(
         action="accounts.workspace.created", request=request, user=owner, workspace=workspace, target=workspace
@@ -79,6 +88,98 @@ def workspace_rename(
         workspace=workspace,
         target=workspace,
         metadata={"from": old, "to": workspace.name},
+    )
+    return workspace
+
+
+WORKSPACE_SETTINGS = ("name", "default_region", "timezone", "default_language", "currency", "brand_color")
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _clean_settings(data: dict) -> dict:
+    """Validate the workspace settings present in `data`; ValidationFailed names every bad field."""
+    from zoneinfo import available_timezones
+
+    cleaned, errors = {}, {}
+    for field in WORKSPACE_SETTINGS:
+        if field not in data:
+            continue
+        value = str(data[field] if data[field] is not None else "").strip()
+        if field == "name" and not value:
+            errors[field] = [_("This field is required.")]
+        elif field == "default_region":
+            value = value.upper()
+            if not regional.is_region(value):
+                errors[field] = [_("Choose a country from the list.")]
+        elif field == "timezone" and value not in available_timezones():
+            errors[field] = [_("Unknown time zone.")]
+        elif field == "default_language" and value not in settings.LANGUAGE_CODES:
+            errors[field] = [_("Choose one of: %s.") % ", ".join(settings.LANGUAGE_CODES)]
+        elif field == "currency":
+            value = value.upper()
+            if value not in regional.CURRENCIES:
+                errors[field] = [_("Choose a currency from the list.")]
+        elif field == "brand_color":
+            value = value.lower()
+            if value and not _HEX_COLOR.match(value):
+                errors[field] = [_("Use a colour such as #2563eb.")]
+        cleaned[field] = value[:120] if field == "name" else value
+    if errors:
+        raise ValidationFailed(details=errors)
+    return cleaned
+
+
+def workspace_update_settings(
+    *,
+    workspace: Workspace,
+    data: dict,
+    actor: User,
+    actor_role: str,
+    via_api_key: bool = False,
+    request=None,
+) -> Workspace:
+    """Change the workspace's settings (any of WORKSPACE_SETTINGS in `data`):
+    its name, default phone region, time zone, default language, currency and
+    brand colour. Saving them ticks the checklist's first step."""
+    require("accounts.workspace.change", role=actor_role, api_key=via_api_key)
+    cleaned = _clean_settings(data)
+    changes = {field: value for field, value in cleaned.items() if getattr(workspace, field) != value}
+    if changes:
+        before = {field: getattr(workspace, field) for field in changes}
+        for field, value in changes.items():
+            setattr(workspace, field, value)
+        workspace.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            action="accounts.workspace.settings_changed",
+            request=request,
+            user=actor,
+            workspace=workspace,
+            target=workspace,
+            metadata={"from": before, "to": changes},
+        )
+    from accounts import onboarding
+
+    onboarding.mark_settings_saved(workspace)
+    return workspace
+
+
+def workspace_set_logo(
+    *, workspace: Workspace, logo, actor: User, actor_role: str, via_api_key: bool = False, request=None
+) -> Workspace:
+    """Point the workspace's logo at a stored public image (or None to remove it).
+    The upload itself is `medialib.services.workspace_logo_upload`."""
+    require("accounts.workspace.change", role=actor_role, api_key=via_api_key)
+    if logo is not None and (logo.workspace_id != workspace.pk or not logo.is_public):
+        raise ValidationFailed(details={"logo": [_("Upload an image for the logo.")]})
+    workspace.logo = logo
+    workspace.save(update_fields=["logo", "updated_at"])
+    audit_record(
+        action="accounts.workspace.settings_changed",
+        request=request,
+        user=actor,
+        workspace=workspace,
+        target=workspace,
+        metadata={"to": {"logo": logo.path if logo is not None else ""}},
     )
     return workspace
 

@@ -15,8 +15,15 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts import selectors, services
-from accounts.forms import ApiKeyForm, InvitationForm, MemberRoleForm, ProfileForm, WorkspaceForm
+from accounts import onboarding, selectors, services
+from accounts.forms import (
+    ApiKeyForm,
+    InvitationForm,
+    MemberRoleForm,
+    ProfileForm,
+    WorkspaceForm,
+    WorkspaceSettingsForm,
+)
 from accounts.hooks import workspace_summary
 from accounts.models import ApiKey, Invitation, Role
 from nexusone.errors import ApplicationError
@@ -36,14 +43,23 @@ def dashboard_redirect(request):
 
 class DashboardView(WorkspacePageMixin, TemplateView):
     template_name = "accounts/dashboard.html"
+    form_permissions = {"checklist": "accounts.onboarding.dismiss"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["checklist"] = onboarding.checklist(workspace=self.workspace)
+        context["checklist_done"] = sum(step.done for step in context["checklist"])
+        context["checklist_hidden"] = onboarding.is_dismissed(self.workspace)
         context["billing"] = workspace_summary(workspace=self.workspace)  # composed: plan and credits
         context["member_count"] = selectors.workspace_memberships(workspace=self.workspace).count()
         context["recent_activity"] = selectors.workspace_audit_entries(workspace=self.workspace)[:8]
         context["charts"] = _dashboard_charts(self.workspace)
         return context
+
+    def post(self, request, slug):
+        """Hide (`hide=1`) or show the getting-started checklist."""
+        onboarding.dismiss(workspace=self.workspace, dismissed=request.POST.get("hide") == "1")
+        return redirect("workspace_dashboard", slug=slug)
 
 
 DASHBOARD_CHARTS = ("credits", "crm", "whatsapp")
@@ -63,26 +79,33 @@ def _dashboard_charts(workspace) -> list:
 
 class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
     template_name = "accounts/settings_workspace.html"
-    form_permissions = {"": "accounts.workspace.rename"}
+    form_permissions = {"": "accounts.workspace.change"}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", WorkspaceForm(initial={"name": self.workspace.name}))
+        context.setdefault("form", WorkspaceSettingsForm.for_workspace(self.workspace))
+        context["can_change"] = self.may("accounts.workspace.change")
         return context
 
     def post(self, request, slug):
-        form = WorkspaceForm(request.POST)
+        form = WorkspaceSettingsForm.for_workspace(self.workspace, request.POST)
         if form.is_valid():
-            services.workspace_rename(
-                workspace=self.workspace,
-                name=form.cleaned_data["name"],
-                actor=request.user,
-                actor_role=self.membership.role,
-                request=request,
-            )
-            messages.success(request, _("Workspace renamed."))
-            return redirect("workspace_settings", slug=slug)
-        return self.render_to_response(self.get_context_data(form=form))
+            try:
+                services.workspace_update_settings(
+                    workspace=self.workspace,
+                    data=form.cleaned_data,
+                    actor=request.user,
+                    actor_role=self.membership.role,
+                    request=request,
+                )
+            except ApplicationError as exc:
+                for field, errors in (exc.details or {}).items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Workspace settings saved."))
+                return redirect("workspace_settings", slug=slug)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class MembersView(WorkspacePageMixin, TemplateView):
@@ -225,12 +248,17 @@ def workspace_new(request):
     return render(request, "accounts/workspace_new.html", {"form": form})
 
 
-@login_required
 def invitation_accept(request, token):
+    """The link in the invitation e-mail. Signed in: the invitation and its Accept
+    button. Not signed in: straight to sign-up (or sign-in when the address
+    has an account) with the invited address filled in and the workspace named;
+    both come back here afterwards."""
     try:
         invitation = services.invitation_get_by_token(token=token)
     except ApplicationError as exc:
         return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
+    if not request.user.is_authenticated:
+        return _invitation_entrance(request, invitation)
     if request.method == "POST":
         try:
             membership = services.invitation_accept(token=token, user=request.user, request=request)
@@ -244,3 +272,28 @@ def invitation_accept(request, token):
         messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": membership.workspace.name})
         return redirect("workspace_dashboard", slug=membership.workspace.slug)
     return render(request, "accounts/invitation.html", {"invitation": invitation})
+
+
+def _invitation_entrance(request, invitation):
+    from urllib.parse import urlencode
+
+    from accounts.models import User
+
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    params = {"next": request.path}
+    if has_account:
+        text = _("Sign in as %(email)s to join %(workspace)s.")
+    else:
+        params["email"] = invitation.email
+        text = _("Create your account to join %(workspace)s as %(role)s. Use %(email)s, the address invited.")
+    inviter = invitation.invited_by.get_full_name() if invitation.invited_by else ""
+    message = text % {
+        "email": invitation.email,
+        "workspace": invitation.workspace.name,
+        "role": invitation.get_role_display(),
+    }
+    if inviter:
+        message = _("%(inviter)s invited you.") % {"inviter": inviter} + " " + message
+    messages.info(request, message)
+    target = reverse("account_login" if has_account else "account_signup")
+    return redirect(f"{target}?{urlencode(params)}")

@@ -167,6 +167,7 @@ class SectionsForm(forms.Form):
     def __init__(self, *args, sections: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.layout: list[dict] = []
+        self.placeholders: dict[str, bool] = {}  # "section__list__index" → a generated testimonial, unedited
         for section, fields in SCHEMA.items():
             current = sections.get(section) or {}
             block = {"name": section, "label": SECTION_LABELS[section], "fields": [], "lists": []}
@@ -179,12 +180,22 @@ class SectionsForm(forms.Form):
                         item = items[index] if index < len(items) else {}
                         row = []
                         for sub, sub_spec in spec.fields.items():
+                            if isinstance(sub_spec, Flag):  # item flags (a placeholder testimonial) are the service's
+                                continue
                             key = f"{section}__{name}__{index}__{sub}"
                             self.fields[key] = _field_for(sub_spec, item.get(sub, ""))
                             self.fields[key].label = FIELD_LABELS.get(sub, sub)
                             row.append(key)
                         rows.append(row)
-                    block["lists"].append({"name": name, "label": FIELD_LABELS.get(name, name), "rows": rows})
+                        self.placeholders[f"{section}__{name}__{index}"] = bool(item.get("placeholder"))
+                    block["lists"].append(
+                        {
+                            "name": name,
+                            "label": FIELD_LABELS.get(name, name),
+                            "rows": rows,
+                            "prefix": f"{section}__{name}",
+                        }
+                    )
                 else:
                     key = f"{section}__{name}"
                     self.fields[key] = _field_for(spec, current.get(name, "" if not isinstance(spec, Flag) else None))
@@ -194,13 +205,27 @@ class SectionsForm(forms.Form):
         self.slot_map: dict[str, int] = {}
 
     def bound_layout(self) -> list[dict]:
+        def has_errors(block: dict) -> bool:
+            keys = [*block["fields"], *(key for lst in block["lists"] for row in lst["rows"] for key in row)]
+            return self.is_bound and any(self[key].errors for key in keys)
+
         return [
             {
                 "name": b["name"],
                 "label": b["label"],
+                "has_errors": has_errors(b),
                 "fields": [self[key] for key in b["fields"]],
                 "lists": [
-                    {"label": lst["label"], "rows": [[self[key] for key in row] for row in lst["rows"]]}
+                    {
+                        "label": lst["label"],
+                        "rows": [
+                            {
+                                "fields": [self[key] for key in row],
+                                "placeholder": self.placeholders.get(f"{lst['prefix']}__{index}", False),
+                            }
+                            for index, row in enumerate(lst["rows"])
+                        ],
+                    }
                     for lst in b["lists"]
                 ],
             }
@@ -215,8 +240,9 @@ class SectionsForm(forms.Form):
             for name, spec in fields.items():
                 if isinstance(spec, Items):
                     items, index = [], 0
-                    while f"{section}__{name}__{index}__{next(iter(spec.fields))}" in data:
-                        item = {sub: data.get(f"{section}__{name}__{index}__{sub}") or "" for sub in spec.fields}
+                    subs = [sub for sub, sub_spec in spec.fields.items() if not isinstance(sub_spec, Flag)]
+                    while f"{section}__{name}__{index}__{subs[0]}" in data:
+                        item = {sub: data.get(f"{section}__{name}__{index}__{sub}") or "" for sub in subs}
                         if any(str(v).strip() for v in item.values()):
                             self.slot_map[f"{section}.{name}.{len(items)}"] = index
                             items.append(item)

@@ -19,6 +19,7 @@ Contract:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -28,7 +29,6 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from analytics.rollups import bump_with_counter
@@ -37,7 +37,14 @@ from billing.quotas import quota_check_landing_pages, quota_lock
 from content import gateway, leads
 from content.gateway.offline import landing_sections
 from content.models import Goal, LandingPage, LandingPageSubmission, Theme
-from content.sections import coerce_ai_sections, merge_sections, validate_sections
+from content.sections import (
+    carry_placeholders,
+    coerce_ai_sections,
+    mark_placeholder_testimonials,
+    merge_sections,
+    placeholder_testimonials,
+    validate_sections,
+)
 from content.services import (
     LANGUAGES,
     _require_choice,
@@ -46,6 +53,7 @@ from content.services import (
     charged_run,
     generation_provenance,
 )
+from content.slugs import readable_slug
 from nexusone import storage
 from nexusone.audit import audit_record, register_action_labels
 from nexusone.errors import ValidationFailed
@@ -79,7 +87,7 @@ def _page_count() -> int:
 
 
 def _new_slug(title: str) -> str:
-    base = slugify(title)[:60].strip("-") or "page"
+    base = readable_slug(title, max_length=60) or "page"  # Arabic and Hebrew transliterated (content/slugs.py)
     for _attempt in range(5):
         slug = f"{base}-{secrets.token_hex(3)}"
         if not LandingPage.unscoped.filter(slug=slug).exists():
@@ -132,9 +140,11 @@ def landing_page_create(
             json_output=True,
         )
         handle.metadata.update(result.metadata())
-        sections = coerce_ai_sections(
-            gateway.parse_json_object(result.text, provider=result.provider),
-            defaults=landing_sections(language, variables),
+        sections = mark_placeholder_testimonials(
+            coerce_ai_sections(
+                gateway.parse_json_object(result.text, provider=result.provider),
+                defaults=landing_sections(language, variables),
+            )
         )
         with transaction.atomic():
             quota_lock(workspace=workspace)  # count and insert one creation at a time
@@ -176,7 +186,11 @@ def landing_page_update(*, page: LandingPage, data: dict) -> LandingPage:
             setattr(page, field, data[field])
             fields.append(field)
     if "sections" in data:
-        page.sections = validate_sections(merge_sections(page.sections, data["sections"]))
+        merged = merge_sections(page.sections, data["sections"])
+        if isinstance(merged.get("social_proof"), dict):
+            merged["social_proof"] = copy.deepcopy(merged["social_proof"])
+            carry_placeholders(page.sections or {}, merged)
+        page.sections = validate_sections(merged)
         fields.append("sections")
     if fields:
         page.save(update_fields=[*fields, "updated_at"])
@@ -198,8 +212,16 @@ def landing_page_set_chat_agent(*, page: LandingPage, agent_id: int | None) -> L
 
 
 def landing_page_publish(*, page: LandingPage, actor=None, request=None) -> LandingPage:
-    """Make the page public at /p/<slug>/ (idempotent)."""
+    """Make the page public at /p/<slug>/ (idempotent). Refused while a generated
+    (invented) testimonial is still unedited: replace it with a real one or remove it."""
     validate_sections(page.sections)  # never publish a page that does not render
+    samples = placeholder_testimonials(page.sections or {})
+    if samples and page.status != LandingPage.Status.PUBLISHED:
+        message = _("Replace or remove the sample testimonials before you publish: nobody has said them yet.")
+        raise ValidationFailed(
+            message,
+            details={f"sections.social_proof.testimonials.{index}.quote": [message] for index in samples},
+        )
     if page.status != LandingPage.Status.PUBLISHED:
         page.status, page.published_at = LandingPage.Status.PUBLISHED, timezone.now()
         page.save(update_fields=["status", "published_at", "updated_at"])

@@ -55,10 +55,14 @@ def render_landing_page(
 ) -> HttpResponse:  # fmt: skip
     """The page's HTML, rendered in the page's language."""
     chat_src = page.chat_widget_src
+    workspace = page.workspace
+    logo_url = workspace.logo_url
     with translation.override(page.language):
         sections = page.sections or {}
         context = {
             "chat_src": chat_src,
+            "workspace_name": workspace.name,
+            "logo_url": logo_url,
             "page": page,
             "s": sections,
             "form": form or LeadForm(labels=sections.get("form")),
@@ -66,7 +70,7 @@ def render_landing_page(
             "preview": preview,
             "hero_url": hero_url,
             "notice": notice,
-            "theme_vars": theme_variables(page.theme),
+            "theme_vars": theme_variables(page.theme, brand_color=workspace.brand_color),
             "dir": "rtl" if page.is_rtl else "ltr",
             "csrf_token": get_token(request),
         }
@@ -77,8 +81,11 @@ def render_landing_page(
     # chat widget's script from this site when the page shows one (and its requests to this site).
     ancestors = "'self'" if preview else "'none'"
     scripts = "script-src 'self'; connect-src 'self'; " if chat_src else ""
+    images = "'self'"
+    if logo_url.startswith("https://"):  # a logo in a remote bucket (S3): its origin only
+        images += " https://" + logo_url.split("/", 3)[2]
     response["Content-Security-Policy"] = (
-        f"default-src 'none'; {scripts}style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        f"default-src 'none'; {scripts}style-src 'unsafe-inline'; img-src {images}; form-action 'self'; "
         f"base-uri 'none'; frame-ancestors {ancestors}"
     )
     patch_cache_control(response, private=True, no_cache=True)

@@ -73,7 +73,13 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "social_proof": {
         "title": Text(150),
         "testimonials": Items(
-            {"quote": Text(500, required=True, multiline=True), "author": Text(100, required=True), "role": Text(100)},
+            {
+                "quote": Text(500, required=True, multiline=True),
+                "author": Text(100, required=True),
+                "role": Text(100),
+                # Set by the service, never by clients: a generated (invented) testimonial until someone edits it.
+                "placeholder": Flag(),
+            },
             6,
         ),
         "stats": Items({"value": Text(30, required=True), "label": Text(100, required=True)}, 6),
@@ -208,6 +214,37 @@ def validate_sections(data: Any) -> dict:
     if errors.details:
         raise ValidationFailed(details=errors.details)
     return clean
+
+
+def _testimonial_key(item: dict) -> tuple:
+    return (item.get("quote") or "", item.get("author") or "", item.get("role") or "")
+
+
+def mark_placeholder_testimonials(sections: dict) -> dict:
+    """Every testimonial of freshly generated sections is a placeholder: nobody said it."""
+    for item in (sections.get("social_proof") or {}).get("testimonials") or []:
+        item["placeholder"] = True
+    return sections
+
+
+def carry_placeholders(previous: dict, sections: dict) -> dict:
+    """A testimonial stays a placeholder only while it is unchanged (same quote, author
+    and role as a placeholder before); whatever a client sends for the flag is ignored."""
+    unchanged = {
+        _testimonial_key(item)
+        for item in (previous.get("social_proof") or {}).get("testimonials") or []
+        if isinstance(item, dict) and item.get("placeholder")
+    }
+    for item in (sections.get("social_proof") or {}).get("testimonials") or []:
+        if isinstance(item, dict):
+            item["placeholder"] = _testimonial_key(item) in unchanged
+    return sections
+
+
+def placeholder_testimonials(sections: dict) -> list[int]:
+    """Indexes of the testimonials still placeholders."""
+    items = (sections.get("social_proof") or {}).get("testimonials") or []
+    return [index for index, item in enumerate(items) if isinstance(item, dict) and item.get("placeholder")]
 
 
 def merge_sections(current: dict, changes: Any) -> dict:

@@ -52,11 +52,10 @@ def landing_page_stats(*, page: LandingPage) -> dict:
 
 
 def public_page_get(*, slug: str) -> LandingPage | None:
-    """A published page by its public address, with its workspace and its
-    chat agent (one query). The public edge has no scope yet: this is the
-    lookup that defines it."""
+    """A published page by its public address, with its workspace, its logo and its chat agent
+    (one query). The public edge has no scope yet: this is the lookup that defines it."""
     return (
-        LandingPage.unscoped.select_related("workspace", "chat_agent")
+        LandingPage.unscoped.select_related("workspace", "workspace__logo", "chat_agent")
         .filter(slug=slug, status=LandingPage.Status.PUBLISHED, workspace__is_suspended=False)
         .first()
     )

@@ -5,6 +5,8 @@ template autoescapes them like everything else."""
 
 from __future__ import annotations
 
+import re
+
 _SANS = "system-ui, -apple-system, Segoe UI, Noto Sans, Noto Sans Arabic, Noto Sans Hebrew, sans-serif"
 
 THEMES: dict[str, dict[str, str]] = {
@@ -78,8 +80,27 @@ THEMES: dict[str, dict[str, str]] = {
 }
 
 
-def theme_variables(theme: str) -> list[tuple[str, str]]:
-    """(name, value) pairs of the theme's custom properties, hero colours defaulted."""
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _ink_for(color: str) -> str:
+    """Black or white, whichever reads better on `color` (WCAG relative luminance)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#111111" if luminance > 0.179 else "#ffffff"
+
+
+def theme_variables(theme: str, *, brand_color: str = "") -> list[tuple[str, str]]:
+    """(name, value) pairs of the theme's custom properties, hero colours defaulted.
+    A workspace's brand colour (validated `#rrggbb`) replaces the theme's accent."""
     values = THEMES.get(theme, THEMES["modern"])
     values = {"hero-fg": values["fg"], "hero-muted": values["muted"], **values}
+    if brand_color and _HEX_COLOR.match(brand_color):
+        values["accent"] = brand_color.lower()
+        values["accent-ink"] = _ink_for(brand_color)
     return sorted(values.items())

@@ -39,6 +39,7 @@ from content.forms import (
 )
 from content.models import Generation, LandingPage
 from content.public_views import hero_image_response, render_landing_page
+from content.sections import carry_placeholders, placeholder_testimonials, validate_sections
 from nexusone.errors import ApplicationError, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
 from nexusone.refusals import refusal_message
@@ -66,7 +67,10 @@ def _form_key(token: uuid.UUID) -> str:
 
 
 def _user_language(request) -> str:
-    language = getattr(request, "LANGUAGE_CODE", "en") or "en"
+    """The language new content starts in: the workspace's default language
+    (workspace settings), else the page's."""
+    language = getattr(getattr(request, "workspace", None), "default_language", "") or ""
+    language = language or getattr(request, "LANGUAGE_CODE", "en") or "en"
     return language if language in ("en", "es", "pt", "ar", "he") else "en"
 
 
@@ -147,8 +151,8 @@ class GenerateView(WorkspacePageMixin, View):
             # A fresh token for the next request; the inputs stay for "generate another".
             form = GenerateForm(initial={**form.cleaned_data, "request_token": uuid.uuid4()})
         context = {"form": form, "generation": generation, "error": error, "workspace": self.workspace}
-        if request.htmx:
-            return TemplateResponse(request, "content/_generator.html", context)
+        if request.htmx:  # the new generation also goes to the top of the history (an out-of-band swap)
+            return TemplateResponse(request, "content/_generator.html", {**context, "oob": True, "can_write": True})
         view = ContentStudioView(request=request, kwargs={"slug": slug})
         view.workspace, view.membership = self.workspace, self.membership
         page = view.get_context_data(**context)
@@ -340,6 +344,7 @@ class PageBuilderView(PageObjectMixin, TemplateView):
         context["leads"] = selectors.landing_page_submissions(page=page)[:20]
         context["public_url"] = self.request.build_absolute_uri(page.public_path)
         context["preview_url"] = reverse("content_page_preview", kwargs={"slug": self.workspace.slug, "pk": page.pk})
+        context["sample_testimonials"] = len(placeholder_testimonials(page.sections or {}))
         return context
 
     def post(self, request, slug, pk):
@@ -418,6 +423,25 @@ class PagePreviewView(PageObjectMixin, View):
         page = self.get_page()
         hero_url = reverse("content_page_hero", kwargs={"slug": slug, "pk": pk}) if page.hero_image else ""
         response = render_landing_page(request, page, preview=True, hero_url=hero_url)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def post(self, request, slug, pk):
+        """The builder's unsaved sections, rendered as they would look (the live preview
+        while typing: content.js posts the form here into the preview frame). Nothing is saved."""
+        page = self.get_page()
+        form = SectionsForm(request.POST, sections=page.sections)
+        notice = ""
+        if form.is_valid():
+            sections = carry_placeholders(page.sections or {}, form.to_sections())
+            try:
+                page.sections = validate_sections(sections)
+            except ValidationFailed:
+                notice = _("Some fields need fixing: the preview shows the last saved version.")
+        else:
+            notice = _("Some fields need fixing: the preview shows the last saved version.")
+        hero_url = reverse("content_page_hero", kwargs={"slug": slug, "pk": pk}) if page.hero_image else ""
+        response = render_landing_page(request, page, preview=True, hero_url=hero_url, notice=notice)
         response["X-Robots-Tag"] = "noindex"
         return response
 

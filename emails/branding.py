@@ -54,11 +54,7 @@ def postal_address_require(workspace) -> str:
 
 
 def _logo_url(workspace) -> str:
-    logo = getattr(workspace, "logo", None)
-    try:
-        url = logo.url if logo else ""
-    except ValueError:  # a file field without a file
-        url = ""
+    url = str(getattr(workspace, "logo_url", "") or "")  # accounts.Workspace.logo_url: the public link
     if url.startswith("/"):
         url = f"{settings.SITE_URL}{url}"
     return url if url.startswith("https://") or url.startswith("http://") else ""

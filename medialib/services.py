@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 PURPOSE_FILE = "file"
 PURPOSE_PORTRAIT = "portrait"
 PURPOSES = (PURPOSE_FILE, PURPOSE_PORTRAIT)
+PURPOSE_LOGO = "logo"  # the workspace logo (workspace_logo_upload), not offered to the library's form
 ALLOWED_TYPES = {
     "image/png",
     "image/jpeg",
@@ -68,7 +69,7 @@ def media_upload(*, workspace, user, upload, purpose: str = PURPOSE_FILE) -> Med
             _("This type of file is not accepted. Upload an image, a video, an audio file or a PDF."),
             details={"allowed": sorted(ALLOWED_TYPES)},
         )
-    if purpose == PURPOSE_PORTRAIT and not sniffed.is_image:
+    if purpose in (PURPOSE_PORTRAIT, PURPOSE_LOGO) and not sniffed.is_image:
         raise UnsupportedFileType(_("A portrait must be an image (PNG, JPEG or WebP)."))
 
     extra: dict = {}
@@ -80,7 +81,7 @@ def media_upload(*, workspace, user, upload, purpose: str = PURPOSE_FILE) -> Med
     else:
         content, extension, content_type = upload, sniffed.extension, sniffed.content_type
 
-    portrait = purpose == PURPOSE_PORTRAIT
+    portrait = purpose in (PURPOSE_PORTRAIT, PURPOSE_LOGO)
     asset = storage.store(
         workspace=workspace,
         bucket=storage.Bucket.AVATARS if portrait else storage.Bucket.USER_UPLOADS,
@@ -88,7 +89,7 @@ def media_upload(*, workspace, user, upload, purpose: str = PURPOSE_FILE) -> Med
         extension=extension,
         content_type=content_type,
         name=_clean_name(getattr(upload, "name", ""), extension),
-        source="portrait" if portrait else "upload",
+        source=purpose if portrait else "upload",
         user=user,
         **extra,
     )
@@ -100,6 +101,17 @@ def media_upload(*, workspace, user, upload, purpose: str = PURPOSE_FILE) -> Med
         metadata={"bucket": asset.bucket, "size": asset.size, "type": asset.content_type},
     )
     return asset
+
+
+def workspace_logo_upload(*, workspace, user, actor_role: str, upload, request=None):
+    """Store an image as the workspace's logo (public `avatars` bucket, metadata stripped)
+    and point the workspace at it; the previous logo stays in the library."""
+    from accounts.services import workspace_set_logo
+    from nexusone.permissions import require
+
+    require("accounts.workspace.change", role=actor_role)
+    asset = media_upload(workspace=workspace, user=user, upload=upload, purpose=PURPOSE_LOGO)
+    return workspace_set_logo(workspace=workspace, logo=asset, actor=user, actor_role=actor_role, request=request)
 
 
 def media_delete(*, asset: MediaAsset, user=None) -> None:

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from content.video import selectors as video_selectors
 from content.video.views import _apply_errors, _cost
@@ -19,6 +19,46 @@ from medialib import generation, selectors, services
 from medialib.forms import ImagesForm, LibraryFilterForm, UploadForm, VoiceoverForm
 from nexusone.errors import ApplicationError, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
+
+
+class WorkspaceLogoView(WorkspacePageMixin, View):
+    """The logo form of the workspace settings page: upload (`action=upload`) or remove."""
+
+    form_permissions = {"upload": "accounts.workspace.change", "remove": "accounts.workspace.change"}
+
+    def get(self, request, slug):
+        return redirect("workspace_settings", slug=slug)
+
+    def post(self, request, slug):
+        from accounts.services import workspace_set_logo
+
+        if request.POST.get("action") == "remove":
+            workspace_set_logo(
+                workspace=self.workspace,
+                logo=None,
+                actor=request.user,
+                actor_role=self.membership.role,
+                request=request,
+            )
+            messages.success(request, _("Logo removed."))
+            return redirect("workspace_settings", slug=slug)
+        upload = request.FILES.get("logo")
+        if upload is None:
+            messages.error(request, _("Choose an image file."))
+            return redirect("workspace_settings", slug=slug)
+        try:
+            services.workspace_logo_upload(
+                workspace=self.workspace,
+                user=request.user,
+                actor_role=self.membership.role,
+                upload=upload,
+                request=request,
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Logo saved."))
+        return redirect("workspace_settings", slug=slug)
 
 
 class LibraryView(WorkspacePageMixin, TemplateView):

@@ -49,10 +49,24 @@ class ProfileInput(serializers.Serializer):
 
 class WorkspaceOutput(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
+    logo_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Workspace
-        fields = ["id", "name", "slug", "is_personal", "role", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "is_personal",
+            "role",
+            "default_region",
+            "timezone",
+            "default_language",
+            "currency",
+            "brand_color",
+            "logo_url",
+            "created_at",
+        ]
 
     def get_role(self, workspace) -> str | None:
         roles = self.context.get("roles") or {}
@@ -68,6 +82,32 @@ class RegisterOutput(serializers.Serializer):
 
 class WorkspaceInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
+
+
+class WorkspaceSettingsInput(serializers.Serializer):
+    """Any of the workspace's settings; the service validates the values."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    default_region = serializers.CharField(max_length=2, required=False, help_text="ISO 3166 country code, e.g. PT")
+    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA name, e.g. Europe/Lisbon")
+    default_language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    currency = serializers.CharField(max_length=3, required=False, help_text="ISO 4217 code, e.g. EUR")
+    brand_color = serializers.CharField(max_length=7, required=False, allow_blank=True, help_text="#rrggbb")
+
+
+class OnboardingStepOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    hint = serializers.CharField()
+    url = serializers.CharField()
+    done = serializers.BooleanField()
+
+
+class OnboardingOutput(serializers.Serializer):
+    steps = OnboardingStepOutput(many=True)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    dismissed = serializers.BooleanField()
 
 
 class MembershipOutput(serializers.ModelSerializer):

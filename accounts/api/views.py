@@ -153,8 +153,9 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
         "list": "accounts.view",
         "create": "accounts.workspace.create",
         "retrieve": "accounts.view",
-        "partial_update": "accounts.workspace.rename",
-        "update": "accounts.workspace.rename",
+        "partial_update": "accounts.workspace.change",
+        "update": "accounts.workspace.change",
+        "onboarding": "accounts.view",
         "destroy": "accounts.workspace.delete",
         "audit_log": "accounts.audit.view",
     }
@@ -189,13 +190,13 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
     def retrieve(self, request, pk=None):
         return Response(self.get_serializer(request.workspace).data)
 
-    @extend_schema(request=s.WorkspaceInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
+    @extend_schema(request=s.WorkspaceSettingsInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
     def partial_update(self, request, pk=None):
-        data = s.WorkspaceInput(data=request.data)
+        data = s.WorkspaceSettingsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        workspace = services.workspace_rename(
+        workspace = services.workspace_update_settings(
             workspace=request.workspace,
-            name=data.validated_data["name"],
+            data=data.validated_data,
             actor=request.user,
             actor_role=request.workspace_role,
             via_api_key=_is_key(request),
@@ -203,7 +204,7 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
         )
         return Response(self.get_serializer(workspace).data)
 
-    @extend_schema(request=s.WorkspaceInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
+    @extend_schema(request=s.WorkspaceSettingsInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
     def update(self, request, pk=None):
         return self.partial_update(request, pk)
 
@@ -213,6 +214,24 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
             workspace=request.workspace, actor=request.user, actor_role=request.workspace_role, request=request
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: s.OnboardingOutput}, tags=["accounts"])
+    @action(detail=True, methods=["get"], url_path="onboarding")
+    def onboarding(self, request, pk=None):
+        """The getting-started checklist: each step and whether the workspace has done it."""
+        from accounts import onboarding
+
+        steps = onboarding.checklist(workspace=request.workspace)
+        return Response(
+            s.OnboardingOutput(
+                {
+                    "steps": steps,
+                    "done": sum(step.done for step in steps),
+                    "total": len(steps),
+                    "dismissed": onboarding.is_dismissed(request.workspace),
+                }
+            ).data
+        )
 
     @extend_schema(responses={200: s.AuditEntryOutput(many=True)}, tags=["accounts"])
     @action(detail=True, methods=["get"], url_path="audit-log")

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections.abc import Callable, Iterator
 from itertools import cycle, islice
 from typing import Any
 
-from content.gateway import offline_video
+from content.gateway import offline_topic, offline_video
 from content.gateway.base import TextRequest, TextResult, Usage
 from content.gateway.offline_texts import texts as language_texts
 
@@ -53,21 +52,18 @@ def _clip(text: str, limit: int) -> str:
     return (cut or text[: limit - 1]) + "…"
 
 
-def _topic(prompt: str, quotes: tuple[str, str]) -> str:
-    """The first line of the prompt, shortened, between the language's quotes."""
-    first = next((line.strip() for line in str(prompt or "").splitlines() if line.strip()), "")
-    first = _clip(first, 100).rstrip(".!?؟。:;،")
-    return f"{quotes[0]}{first}{quotes[1]}" if first else quotes[0] + "…" + quotes[1]
+def _topic(prompt: str, quotes: tuple[str, str], language: str = "en") -> str:
+    """The prompt's subject (offline_topic): inline when the prompt was an instruction
+    ("Write a post about our new mugs" → our new mugs), else between the language's quotes."""
+    text = offline_topic.subject(prompt, language)
+    if not text:
+        return quotes[0] + "…" + quotes[1]
+    return text if offline_topic.is_instruction(prompt, language) else f"{quotes[0]}{text}{quotes[1]}"
 
 
-def _hashtag(prompt: str) -> str:
-    """#CamelCase for cased scripts; scripts without case (Arabic, Hebrew) join with "_"."""
-    words = re.findall(r"\w+", str(prompt or ""))[:3]
-    if not words:
-        return ""
-    if any(ch.isalpha() and not ch.isupper() and not ch.islower() for word in words for ch in word):
-        return "#" + "_".join(words)
-    return "#" + "".join(w[:1].upper() + w[1:] for w in words)
+def _cap(text: str) -> str:
+    """A sentence that starts with an inline subject ("our new mugs …") starts with a capital."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 def _paragraphs(sentences: list[str], count: int) -> list[str]:
@@ -75,18 +71,22 @@ def _paragraphs(sentences: list[str], count: int) -> list[str]:
     return [" ".join(sentences[i : i + size]) for i in range(0, len(sentences), size)]
 
 
-def _content(texts: dict, v: dict, rng: random.Random) -> str:
+def _content(texts: dict, v: dict, rng: random.Random, language: str = "en") -> str:
     c = texts["content"]
     tone = v.get("tone") if v.get("tone") in c["cta"] else "informative"
     length = v.get("length") if v.get("length") in SENTENCES else "medium"
     kind = v.get("type") or "text"
-    topic = _topic(v.get("prompt", ""), texts["quotes"])
-    points = [p.format(topic=topic) for p in c["points"]]
-    rng.shuffle(points)
+    topic = _topic(v.get("prompt", ""), texts["quotes"], language)
+    # The headline, opening and closing name the subject; the body says it again only when it runs long.
+    general = [p for p in c["points"] if "{topic}" not in p]
+    specific = [_cap(p.format(topic=topic)) for p in c["points"] if "{topic}" in p]
+    rng.shuffle(general)
+    rng.shuffle(specific)
+    points = general[:3] + specific[:1] + general[3:] + specific[1:]
     points_iter = cycle(points)
-    opening = rng.choice(c["open"][tone]).format(topic=topic)
-    closing = rng.choice(c["close"][tone]).format(topic=topic)
-    headline = c["headline"][tone].format(topic=topic)
+    opening = _cap(rng.choice(c["open"][tone]).format(topic=topic))
+    closing = _cap(rng.choice(c["close"][tone]).format(topic=topic))
+    headline = _cap(c["headline"][tone].format(topic=topic))
     cta = c["cta"][tone]
     n_sentences, n_paragraphs = SENTENCES[length], PARAGRAPHS[length]
 
@@ -102,8 +102,8 @@ def _content(texts: dict, v: dict, rng: random.Random) -> str:
 
     if kind == "social_media":
         lines = list(islice(points_iter, {"short": 1, "medium": 2, "long": 3}[length]))
-        tags = [t for t in [_hashtag(v.get("prompt", "")), *c["hashtags"]] if t]
-        tags = tags[: {"short": 3, "medium": 4, "long": 5}[length]]
+        own = offline_topic.hashtags(offline_topic.subject(v.get("prompt", ""), language), language)
+        tags = list(dict.fromkeys([*own, *c["hashtags"]]))[: {"short": 3, "medium": 4, "long": 5}[length]]
         return "\n\n".join([f"{EMOJI[tone]} {headline}", "\n".join(lines), f"👉 {cta}", " ".join(tags)])
 
     if kind == "email":
@@ -113,7 +113,7 @@ def _content(texts: dict, v: dict, rng: random.Random) -> str:
         body += [" ".join(islice(points_iter, 2)) for _ in range(body_count - 1)]
         return "\n\n".join(
             [
-                f"{e['subject_label']}: {e['subject'][tone].format(topic=topic)}",
+                f"{e['subject_label']}: {_cap(e['subject'][tone].format(topic=topic))}",
                 e["greeting"][tone],
                 *body,
                 f"{closing} {cta}",
@@ -127,7 +127,7 @@ def _content(texts: dict, v: dict, rng: random.Random) -> str:
         per_section = 2 if length == "long" else 1
         blocks = [f"# {headline}", f"{opening} {next(points_iter)}"]
         for heading in b["headings"][:sections]:
-            blocks.append(f"## {heading.format(topic=topic)}")
+            blocks.append(f"## {_cap(heading.format(topic=topic))}")
             blocks.append(" ".join(islice(points_iter, per_section)))
         blocks += [f"## {b['conclusion']}", f"{closing} {cta}"]
         return "\n\n".join(blocks)
@@ -220,10 +220,10 @@ def _landing_page(texts: dict, v: dict, rng: random.Random, language: str) -> st
 
 def _generic(texts: dict, request: TextRequest, rng: random.Random) -> str:
     last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-    topic = _topic(str(request.variables.get("prompt") or last_user), texts["quotes"])
-    points = [p.format(topic=topic) for p in texts["content"]["points"]]
+    topic = _topic(str(request.variables.get("prompt") or last_user), texts["quotes"], request.language)
+    points = [_cap(p.format(topic=topic)) for p in texts["content"]["points"]]
     rng.shuffle(points)
-    return "\n\n".join([texts["generic"].format(topic=topic), " ".join(points[:2])])
+    return "\n\n".join([_cap(texts["generic"].format(topic=topic)), " ".join(points[:2])])
 
 
 # Tasks of modules built on the gateway (e.g. "agents.reply"): task → builder(request) → text.
@@ -258,7 +258,7 @@ class OfflineProvider:
         rng = _rng(request)
         variables: dict[str, Any] = dict(request.variables)
         if request.task == "content.generate":
-            text = _content(texts, variables, rng)
+            text = _content(texts, variables, rng, request.language)
         elif request.task == "content.ideas":
             text = _ideas(texts, variables, rng)
         elif request.task == "content.landing_page":

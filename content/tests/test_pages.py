@@ -151,6 +151,21 @@ def test_the_builder_creates_edits_previews_and_publishes_a_page(world):
     page.refresh_from_db()
     assert page.sections["hero"]["headline"] == "לחם חם"
 
+    # the generated testimonials are samples: publishing waits until they are real
+    assert "Sample testimonial" in client.get(_base(world) + f"/pages/{page.pk}/").content.decode()
+    refused = client.post(_base(world) + f"/pages/{page.pk}/", {"action": "publish"}, follow=True)
+    page.refresh_from_db()
+    assert not page.is_published and "sample testimonials" in refused.content.decode()
+    form = _builder_fields(page)
+    form.update({"action": "save", "social_proof__testimonials__0__quote": "הלחם הכי טוב בשכונה",
+                 "social_proof__testimonials__0__author": "דנה", "social_proof__testimonials__1__quote": "",
+                 "social_proof__testimonials__1__author": "", "social_proof__testimonials__1__role": ""})  # fmt: skip
+    assert client.post(_base(world) + f"/pages/{page.pk}/", form, HTTP_HX_REQUEST="true")["HX-Trigger"] == "pageSaved"
+    page.refresh_from_db()
+    testimonials = page.sections["social_proof"]["testimonials"]
+    assert [(t["quote"], t["author"], t["placeholder"]) for t in testimonials] == [
+        ("הלחם הכי טוב בשכונה", "דנה", False)
+    ]
     assert client.post(_base(world) + f"/pages/{page.pk}/", {"action": "publish"}).status_code == 302
     page.refresh_from_db()
     assert page.is_published

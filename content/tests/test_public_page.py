@@ -312,7 +312,14 @@ def test_a_page_written_by_a_hostile_model_renders_as_text(world, openai_double)
     with use_provider(openai_double([ok(json.dumps(answer))]).provider()):
         created = client.post("/api/v1/magic-pages/", body, format="json", HTTP_IDEMPOTENCY_KEY="t12")
     assert created.status_code == 201, created.content
-    client.post(f"/api/v1/magic-pages/{created.json()['id']}/publish")
+    # generated testimonials are samples until edited (issue 17): "edit" it, keeping a payload in every field
+    proof = {
+        **created.json()["sections"]["social_proof"],
+        "testimonials": [{"quote": p[0], "author": p[1], "role": p[2]}],
+    }
+    page_url = f"/api/v1/magic-pages/{created.json()['id']}/"
+    assert client.patch(page_url, {"sections": {"social_proof": proof}}, format="json").status_code == 200
+    assert client.post(f"{page_url}publish").status_code == 200
     html = _browser().get(f"/p/{created.json()['slug']}/").content.decode()
     audit = _Audit()
     audit.feed(html)

@@ -173,6 +173,14 @@ class ImportInput(serializers.Serializer):
         allow_blank=True,
         help_text=_('JSON object: CSV column → contact field, e.g. {"E-mail": "email", "Plan": "custom:plan"}.'),
     )
+    keep_on_refusal = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "When the credits do not suffice, keep the upload as a draft (the 402 names it in details.import_id) "
+            "to start it after a top-up with POST /crm/imports/{id}/start, without sending the file again."
+        ),
+    )
 
     def validate_mapping(self, value):
         if not value:

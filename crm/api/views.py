@@ -23,6 +23,7 @@ from crm.models import Activity, Contact, ContactImport, CustomFieldDefinition, 
 from nexusone.api.filters import DjangoFilterBackend
 from nexusone.api.keyset import KeysetPagination
 from nexusone.api.viewsets import ScopedViewSet
+from nexusone.errors import InsufficientCredits
 from nexusone.idempotency import idempotent
 
 ERRORS_INLINE = 1000
@@ -181,11 +182,8 @@ class ContactViewSet(_DownloadMixin, ScopedViewSet):
         contact_import = services.import_upload(
             workspace=request.workspace, file=data.validated_data["file"], user=request.user
         )
-        contact_import = services.import_start(
-            contact_import=contact_import,
-            mapping=data.validated_data.get("mapping"),
-            user=request.user,
-            request=request,
+        contact_import = _import_start(
+            request, contact_import, data.validated_data.get("mapping"), keep=data.validated_data["keep_on_refusal"]
         )
         return Response({"id": contact_import.pk, "status": contact_import.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -339,6 +337,18 @@ class CustomFieldViewSet(ScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _import_start(request, contact_import: ContactImport, mapping, *, keep: bool) -> ContactImport:
+    """Start an import; a kept draft refused for credits names itself in the 402 (details.import_id)."""
+    try:
+        return services.import_start(
+            contact_import=contact_import, mapping=mapping, user=request.user, request=request, keep_on_refusal=keep
+        )
+    except InsufficientCredits as exc:
+        if keep:
+            exc.details = {**exc.details, "import_id": contact_import.pk}
+        raise
+
+
 @extend_schema_view(list=extend_schema(responses={200: s.ImportOutput(many=True)}, tags=["crm"]))
 class ImportViewSet(_DownloadMixin, ScopedViewSet):
     """CSV imports and their progress. Start one with `POST /crm/contacts/import`."""
@@ -366,6 +376,23 @@ class ImportViewSet(_DownloadMixin, ScopedViewSet):
             "errors_truncated": len(errors) > ERRORS_INLINE,
         }
         return Response(body)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: s.ImportAcceptedOutput,
+            402: OpenApiResponse(description="Still not enough credits: the draft stays, with its upload."),
+            409: OpenApiResponse(description="`import_already_started`: only a draft can be started."),
+            **ERROR_RESPONSES,
+        },
+        tags=["crm"],
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """Start a draft import again — one kept after a refusal for credits
+        (`keep_on_refusal`): after a top-up, no new upload is needed."""
+        contact_import = _import_start(request, self.get_object(), None, keep=True)
+        return Response({"id": contact_import.pk, "status": contact_import.status}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"], description="Or send `Accept: text/csv`.")],

@@ -38,7 +38,12 @@ SAME_EVERYWHERE = {
 
 
 # Loanwords that a language really uses unchanged.
-LOANWORDS = {"pt": {"E-mail", "e-mail", "Lead", "Marketing"}, "es": {"Audio", "Marketing"}, "ar": set(), "he": set()}
+LOANWORDS = {
+    "pt": {"E-mail", "e-mail", "Lead", "Marketing"},
+    "es": {"Audio", "Marketing", "Asia", "Australia"},
+    "ar": set(),
+    "he": set(),
+}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{\s*\w+\s*\}\}|\{\w+\}|<[^>]+>")
 
 

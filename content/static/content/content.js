@@ -21,9 +21,41 @@
     });
   });
 
-  /* After the sections form saves (htmx answers with HX-Trigger: pageSaved), reload the preview. */
+  /* After the sections form saves (htmx answers with HX-Trigger: pageSaved), show the saved page. */
   document.body.addEventListener("pageSaved", function () {
     var frame = document.getElementById("page-preview");
-    if (frame && frame.contentWindow) frame.contentWindow.location.reload();
+    if (frame && frame.dataset.src) frame.src = frame.dataset.src + "?t=" + Date.now();
+  });
+
+  /* Live preview: while typing in the sections form, post its (unsaved) values to the
+     preview address into the preview frame, at most once per pause in typing. */
+  var livePreviewTimer = null;
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-live-preview]");
+    var frame = document.getElementById("page-preview");
+    if (!form || !frame) return;
+    clearTimeout(livePreviewTimer);
+    livePreviewTimer = setTimeout(function () {
+      var action = form.getAttribute("action");
+      form.setAttribute("action", form.dataset.livePreview);
+      form.setAttribute("target", frame.name);
+      HTMLFormElement.prototype.submit.call(form); /* not a submit event: htmx does not save */
+      form.setAttribute("action", action);
+      form.removeAttribute("target");
+    }, 700);
+  });
+
+  /* Keep the sections that were open after the form is swapped (htmx save). */
+  var openSections = null;
+  document.body.addEventListener("htmx:beforeSwap", function () {
+    var open = document.querySelectorAll("#sections-form details[open]");
+    openSections = open.length ? Array.prototype.map.call(open, function (d) { return d.dataset.section; }) : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (!openSections) return;
+    document.querySelectorAll("#sections-form details[data-section]").forEach(function (d) {
+      if (openSections.indexOf(d.dataset.section) >= 0) d.open = true;
+    });
+    openSections = null;
   });
 })();
