@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from crm import selectors
@@ -87,6 +88,23 @@ def test_past_the_exact_limit_the_count_is_labelled_approximate(world, monkeypat
         assert body["count_is_approximate"] is True and body["count"] >= 11
     else:
         assert body["count"] == 12
+
+
+def test_the_contacts_page_says_about_past_the_exact_limit(world, monkeypatch):
+    from nexusone.api import keyset
+
+    a = world["A"]
+    _contacts(a.workspace, 12)
+    client = Client()
+    client.force_login(a.users["viewer"])
+    page = f"/en/w/{a.workspace.slug}/crm/"
+    assert "12 contacts" in client.get(page).content.decode()
+    monkeypatch.setattr(keyset.BoundedCountPaginator, "exact_count_limit", 10)
+    text = client.get(page).content.decode()
+    if connection.vendor == "postgresql":
+        assert "about " in text and "12 contacts" not in text
+    else:
+        assert "12 contacts" in text
 
 
 @pytest.mark.parametrize(

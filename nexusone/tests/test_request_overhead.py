@@ -91,10 +91,23 @@ def test_the_first_request_of_a_process_reads_the_plan_rate_once(world, key_clie
 
     billing_account_get(workspace=world["A"].workspace)  # opened (a write) before we count
     round_trips, queries, _response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
-    # + the plan's rate (in process afterwards); then the account and the ledger page.
-    assert (round_trips, queries) == (1, 4)
-    round_trips, queries, _response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
+    # + the plan's rate (in process afterwards); then the ledger page carrying the account's summary.
     assert (round_trips, queries) == (1, 3)
+    round_trips, queries, _response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
+    assert (round_trips, queries) == (1, 2)
+
+
+def test_a_credits_call_reads_its_balance_with_its_page(world, key_client, monkeypatch):
+    from billing.services import credits_adjust
+
+    credits_adjust(workspace=world["A"].workspace, amount=40, bucket="purchased", reason="t", actor=None)
+    key_client.get("/api/v1/billing/credits")  # warm: the plan's rate is now cached in process
+    round_trips, queries, response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
+    # the key; the ledger page, which carries the account's summary (one subquery).
+    assert (round_trips, queries) == (1, 2)
+    body = response.json()
+    assert body["balance"] == body["plan_credits"] + body["purchased_credits"] and body["purchased_credits"] == 40
+    assert body["transactions"][0]["balance_after"] == body["balance"]
 
 
 def test_every_request_still_counts_against_the_plan_rate(world, key_client):
