@@ -56,10 +56,9 @@ class CreditsView(ScopedAPIView):
     )
     def get(self, request):
         paginator = LedgerPagination()
-        entries = selectors.ledger_with_account_summary(workspace=request.workspace)
-        page = paginator.paginate_queryset(entries, request, view=self)
+        page = paginator.paginate_queryset(selectors.ledger_entries(workspace=request.workspace), request, view=self)
         body = {
-            **selectors.credits_summary(workspace=request.workspace, rows=page),
+            **selectors.credits_summary(workspace=request.workspace),
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
             "transactions": page,

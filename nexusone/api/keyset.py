@@ -12,7 +12,8 @@ breaker) pages by keyset; other sorts fall back to page numbers.
 
 `count` is exact up to `exact_count_limit` rows (a bounded count that stops
 there); past it, PostgreSQL's planner estimate (`EXPLAIN`), with
-`count_is_approximate: true`. Other databases always count exactly.
+`count_is_approximate: true`. Other databases always count exactly. A first
+page that holds the whole list is its own count (no count query).
 """
 
 from __future__ import annotations
@@ -91,7 +92,6 @@ class KeysetPagination(pagination.BasePagination):
         self.page_size = self._page_size(request)
         self.field, self.descending = ordering
         position = self._decode(request.query_params.get(self.cursor_query_param))
-        self.count, self.count_is_approximate = bounded_count(queryset, self.exact_count_limit)
         backwards = bool(position and position["r"])
         order = self._order(reverse=backwards)
         rows = queryset.order_by(*order)
@@ -100,6 +100,10 @@ class KeysetPagination(pagination.BasePagination):
         rows = list(rows[: self.page_size + 1])
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
+        if position is None and not more:
+            self.count, self.count_is_approximate = len(rows), False  # the whole list is this page: no count query
+        else:
+            self.count, self.count_is_approximate = bounded_count(queryset, self.exact_count_limit)
         if backwards:
             rows.reverse()
             self.has_next, self.has_previous = True, more
