@@ -303,7 +303,8 @@ def empty_crm_tables() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE crm_activity, crm_contactimporterror, crm_contact, crm_contactimport")
+        # CASCADE: other apps (journeys, …) reference contacts; this database is the bench's own
+        cursor.execute("TRUNCATE crm_activity, crm_contactimporterror, crm_contact, crm_contactimport CASCADE")
 
 
 def _in_fresh_process(target, *args):

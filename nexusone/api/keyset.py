@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from nexusone.api.pagination import PageNumberPagination
+from nexusone.localcache import LocalTTLCache
 
 
 def estimated_count(queryset: QuerySet) -> int | None:
@@ -49,16 +50,32 @@ def estimated_count(queryset: QuerySet) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# An approximate count, once known, is kept for a minute in the process (keyed by the query's SQL and
+# parameters, so by workspace and filter): paging through a large list then costs the page's query only,
+# not a bounded count of `limit` rows plus an EXPLAIN on every page. Exact counts are never cached.
+_APPROXIMATE = LocalTTLCache(ttl=60, max_entries=10_000)
+
+
 def bounded_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
     """(count, approximate): exact below `limit`, else the planner's estimate
     (never less than `limit`, which is known to be exceeded)."""
+    key = None
+    if connections[queryset.db].vendor == "postgresql":
+        sql, params = queryset.order_by().query.sql_with_params()
+        key = (queryset.db, limit, sql, repr(params))
+        cached = _APPROXIMATE.get(key)
+        if cached is not None:
+            return cached, True
     exact = queryset.order_by()[: limit + 1].count()
     if exact <= limit:
         return exact, False
     estimate = estimated_count(queryset)
     if estimate is None:
         return queryset.count(), False
-    return max(estimate, exact), True
+    count = max(estimate, exact)
+    if key is not None:
+        _APPROXIMATE.set(key, count)
+    return count, True
 
 
 class KeysetPagination(pagination.BasePagination):
