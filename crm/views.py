@@ -30,6 +30,7 @@ from crm.forms import (
     SegmentForm,
 )
 from crm.models import Contact, ContactImport, CustomFieldDefinition, ImportStatus, Segment, Stage
+from nexusone.api.keyset import BoundedCountPaginator
 from nexusone.errors import ApplicationError, InsufficientCredits, NotFound, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
 from nexusone.refusals import refusal_message
@@ -81,7 +82,7 @@ class ContactListView(CrmPage):
         context = super().get_context_data(**kwargs)
         form = self._filter_form()
         queryset = selectors.contact_list(**form.selector_kwargs()) if form.is_bound else selectors.contact_list()
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = BoundedCountPaginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(

@@ -31,6 +31,7 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
+os.environ.setdefault("NEXUSONE_PROCESS", "web")  # settings leave beat's app out (see base.py)
 
 django_asgi = get_asgi_application()  # sets Django up
 

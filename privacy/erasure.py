@@ -53,6 +53,30 @@ def is_blocked(*, workspace, email: str = "", phone: str = "") -> bool:
     )
 
 
+def blocked_addresses(*, workspace_id: int, emails=(), phones=()) -> tuple[set[str], set[str]]:
+    """Which of these e-mails and phones belong to erased people who asked not
+    to be imported again: (blocked e-mails, blocked phones), one query for a
+    whole batch (a CRM import's chunk)."""
+    wanted: dict[tuple[str, str], str] = {}
+    for kind, values in ((ErasureBlock.Kind.EMAIL, emails), (ErasureBlock.Kind.PHONE, phones)):
+        for value in values:
+            if value:
+                wanted[(kind, _digest(kind, value))] = value
+    found: tuple[set[str], set[str]] = (set(), set())
+    if not wanted:
+        return found
+    rows = ErasureBlock.unscoped.filter(workspace_id=workspace_id, digest__in={d for _kind, d in wanted})
+    for kind, digest in rows.values_list("kind", "digest"):
+        value = wanted.get((kind, digest))
+        if value is not None:
+            found[0 if kind == ErasureBlock.Kind.EMAIL else 1].add(value)
+    return found
+
+
+def has_blocked_addresses(*, workspace_id: int) -> bool:
+    return ErasureBlock.unscoped.filter(workspace_id=workspace_id).exists()
+
+
 # --- contacts ---------------------------------------------------------------------------------
 
 

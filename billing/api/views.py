@@ -55,18 +55,10 @@ class CreditsView(ScopedAPIView):
         tags=["billing"],
     )
     def get(self, request):
-        account = selectors.billing_account_get(workspace=request.workspace)
         paginator = LedgerPagination()
         page = paginator.paginate_queryset(selectors.ledger_entries(workspace=request.workspace), request, view=self)
         body = {
-            "balance": account.balance,
-            "plan_credits": account.plan_credits,
-            "purchased_credits": account.purchased_credits,
-            "plan": account.plan.key,
-            "status": account.status,
-            "period_start": account.current_period_start,
-            "period_end": account.current_period_end,
-            "grace_period_end": account.grace_period_end,
+            **selectors.credits_summary(workspace=request.workspace),
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
             "transactions": page,

@@ -26,7 +26,9 @@ e-mail belongs to one contact and its phone to another, the line is
 rejected. On a match, non-empty cells overwrite the contact's values (its
 e-mail or phone too, when the line brings one that is free), tags are added,
 custom fields merged. So duplicates inside the file merge into one contact,
-and uploading the same file again creates nothing.
+and uploading the same file again creates nothing. A line carrying an e-mail
+or phone of an erased person who asked to be blocked (`privacy.ErasureBlock`)
+that no contact holds now is rejected (`passes._brings_erased`).
 
 Between the passes the table may change (a form lead arrives): pass 2 trusts
 pass 1's "N" verdict, and if a contact appeared meanwhile the unique

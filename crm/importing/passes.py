@@ -27,6 +27,7 @@ from crm.validation import (
     apply_custom_fields,
     merge_tags,
 )
+from privacy.erasure import blocked_addresses, has_blocked_addresses
 
 CHUNK_SIZE = 5000
 # More than this share of undecodable lines (and at least 5) means the file is
@@ -90,11 +91,12 @@ def _count_pass(contact_import: ContactImport, *, region: str) -> CountResult:
     result = CountResult()
     with tempfile.TemporaryFile("w+b") as staged, transaction.atomic():
         shadow = _Shadow(contact_import.workspace_id, workspace_empty=not Contact.objects.exists())
+        erased = has_blocked_addresses(workspace_id=contact_import.workspace_id)
         try:
             with default_storage.open(contact_import.file_key, "rb") as source:
                 records = csvio.iter_records(source, contact_import.delimiter)
                 for chunk in _chunks(records, CHUNK_SIZE):
-                    _count_chunk(chunk, parser, shadow, staged, result)
+                    _count_chunk(chunk, parser, shadow, staged, result, erased=erased)
                     gc.collect(1)  # the chunk's few cycles (Django's ValidationError is one), not the shadow
         finally:
             shadow.close()
@@ -115,7 +117,9 @@ def _count_pass(contact_import: ContactImport, *, region: str) -> CountResult:
     return result
 
 
-def _count_chunk(chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, out, result: CountResult) -> None:
+def _count_chunk(
+    chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, out, result: CountResult, *, erased: bool = False
+) -> None:
     parsed: list[ParsedRow | None] = []
     rejected: dict[int, str] = {}  # position in the chunk → reason
     emails, phones = set(), set()
@@ -134,9 +138,18 @@ def _count_chunk(chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, 
         if row.phone:
             phones.add(row.phone)
     view = shadow.load(list(emails), list(phones))
+    blocked_emails, blocked_phones = (
+        blocked_addresses(workspace_id=shadow.workspace_id, emails=emails, phones=phones) if erased else ((), ())
+    )
     dumps, new_key, lines = json.dumps, shadow.new_key, []
     for position, row in enumerate(parsed):
-        if row is not None:
+        if (
+            row is not None
+            and (blocked_emails or blocked_phones)
+            and _brings_erased(row, view, blocked_emails, blocked_phones)
+        ):
+            rejected[position] = erased_reason()
+        elif row is not None:
             key, created = view.resolve(row.email, row.phone, new_key)
             if key is not None:
                 # a staged record: "N" = matches nothing (creates a contact), "R" = matches one; "E" = rejected
@@ -151,6 +164,21 @@ def _count_chunk(chunk: list[csvio.Record], parser: RowParser, shadow: _Shadow, 
     result.staged_records += len(lines)
     shadow.save(view)
     out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+
+
+def _brings_erased(row: ParsedRow, view: _View, emails, phones) -> bool:
+    """Does the line carry the address of an erased person who asked not to be
+    imported again (`privacy.ErasureBlock`), one no contact holds now? Such a
+    line would re-create them (or give their address to someone), so it is
+    rejected. A person who came back by themselves (a form) holds the address
+    again, and the line merely updates them."""
+    return (row.email in emails and row.email not in view.by_email) or (
+        row.phone in phones and row.phone not in view.by_phone
+    )
+
+
+def erased_reason() -> str:
+    return _("This person's data was erased at their request and they asked not to be imported again.")
 
 
 # --- pass 2 -----------------------------------------------------------------------------------------

@@ -491,3 +491,45 @@ def test_a_contact_created_between_the_passes_is_updated_not_duplicated(
     assert Contact.unscoped.filter(workspace=workspace).count() == 2
     # charged for the two contacts pass 1 counted (the documented race)
     assert contact_import.credits_charged == 10
+
+
+def test_an_import_never_recreates_an_erased_person_who_asked_to_be_blocked(
+    world, member, django_capture_on_commit_callbacks
+):
+    """privacy: an erasure with `block` keeps a keyed hash of the address; an
+    import rejects the lines that would bring that person (or their address)
+    back, names the reason, and charges nothing for them."""
+    a, b = world["A"], world["B"]
+    jane = make_contact(a.workspace, email="jane@example.com", phone="+14155550177")
+    kept = make_contact(a.workspace, email="kept@example.com")
+    erased = a.client("admin").post(f"/api/v1/crm/contacts/{jane.pk}/erase", {"block": True}, format="json")
+    assert erased.status_code == 200, erased.content
+    content = (
+        "email,phone,company\n"
+        "JANE@example.com,,Re-imported\n"  # 2: her e-mail → rejected
+        "other@example.com,+1 415 555 0177,X\n"  # 3: her phone on a new contact → rejected
+        "kept@example.com,+14155550177,Y\n"  # 4: her phone onto an existing contact → rejected
+        "new@example.com,,Z\n"  # 5: created
+    )
+    response = run_import(member, content, django_capture_on_commit_callbacks)
+    contact_import = ContactImport.unscoped.get(pk=response.json()["id"])
+    assert (contact_import.created, contact_import.rejected) == (1, 3)
+    errors = errors_of(contact_import.pk)
+    assert set(errors) == {2, 3, 4} and all("erased" in reason for reason in errors.values())
+    assert not Contact.unscoped.filter(workspace=a.workspace, email="jane@example.com").exists()
+    assert not Contact.unscoped.filter(workspace=a.workspace, phone="+14155550177").exists()
+    kept.refresh_from_db()
+    assert kept.phone == ""
+    assert contact_import.credits_charged == 5
+    # The block is the workspace's: another workspace imports the same person.
+    set_credits(b.workspace, 1000)
+    other = run_import(b.client("member"), "email\njane@example.com\n", django_capture_on_commit_callbacks)
+    assert ContactImport.unscoped.get(pk=other.json()["id"]).created == 1
+    # A person who came back by themselves (a form) is updated, not refused.
+    with workspace_scope(a.workspace):
+        services.contact_upsert_from_form(
+            workspace=a.workspace, data={"email": "jane@example.com"}, submission_key="back"
+        )
+    again = run_import(member, "email,company\njane@example.com,Back\n", django_capture_on_commit_callbacks)
+    assert ContactImport.unscoped.get(pk=again.json()["id"]).updated == 1
+    assert Contact.unscoped.get(workspace=a.workspace, email="jane@example.com").company == "Back"

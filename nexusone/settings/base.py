@@ -93,6 +93,14 @@ INSTALLED_APPS = [
     "webhooks",
     "django.forms",  # the widget templates, for FORM_RENDERER below
 ]
+# The web process (`nexusone.wsgi` / `nexusone.asgi` set NEXUSONE_PROCESS=web before Django starts)
+# leaves django-celery-beat out: its models import Celery (`celery.schedules`, with kombu and
+# timezone_field), which nothing the web serves needs — beat reads CELERY_BEAT_SCHEDULE below, and
+# migrations, the worker, beat and the tests run with every app. So the admin's "Periodic tasks"
+# pages are not served (issue 19: a web worker's boot; docs/PERFORMANCE.md "Cold start").
+WEB_PROCESS = env("NEXUSONE_PROCESS", default="") == "web"
+if WEB_PROCESS:
+    INSTALLED_APPS.remove("django_celery_beat")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

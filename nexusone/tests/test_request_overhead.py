@@ -74,16 +74,19 @@ def _measure(client, url, monkeypatch) -> tuple[int, int, int]:
     return len(sent), len(queries), response
 
 
-@pytest.mark.parametrize("size", [1, 60])
-def test_a_contact_list_request_is_one_redis_round_trip_and_three_queries(world, key_client, monkeypatch, size):
+@pytest.mark.parametrize(("size", "page_queries"), [(1, 1), (60, 1), (150, 2)])
+def test_a_contact_list_request_is_one_redis_round_trip_and_few_queries(
+    world, key_client, monkeypatch, size, page_queries
+):
     Contact.unscoped.bulk_create(
         [Contact(workspace=world["A"].workspace, email=f"c{i}@example.com") for i in range(size)]
     )
     key_client.get("/api/v1/crm/contacts/")  # warm: the plan's rate is now cached in process
     round_trips, queries, response = _measure(key_client, "/api/v1/crm/contacts/?page_size=100", monkeypatch)
-    assert len(response.json()["results"]) == size
-    # the key with its workspace, creator and the creator's role; the count; the page.
-    assert (round_trips, queries) == (1, 3)
+    assert len(response.json()["results"]) == min(size, 100) and response.json()["count"] == size
+    # the key with its workspace, creator and the creator's role; the page; and the count only
+    # when the list is longer than the page (a page holding the whole list is its own count).
+    assert (round_trips, queries) == (1, 1 + page_queries)
 
 
 def test_the_first_request_of_a_process_reads_the_plan_rate_once(world, key_client, monkeypatch):
@@ -91,10 +94,23 @@ def test_the_first_request_of_a_process_reads_the_plan_rate_once(world, key_clie
 
     billing_account_get(workspace=world["A"].workspace)  # opened (a write) before we count
     round_trips, queries, _response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
-    # + the plan's rate (in process afterwards); then the account and the ledger page.
+    # + the plan's rate (in process afterwards); then the account's summary and the ledger page.
     assert (round_trips, queries) == (1, 4)
     round_trips, queries, _response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
     assert (round_trips, queries) == (1, 3)
+
+
+def test_a_credits_call_reads_the_account_and_its_plan_in_one_statement(world, key_client, monkeypatch):
+    from billing.services import credits_adjust
+
+    credits_adjust(workspace=world["A"].workspace, amount=40, bucket="purchased", reason="t", actor=None)
+    key_client.get("/api/v1/billing/credits")  # warm: the plan's rate is now cached in process
+    round_trips, queries, response = _measure(key_client, "/api/v1/billing/credits", monkeypatch)
+    # the key; the account's summary with its plan's key (one plain statement); the ledger page.
+    assert (round_trips, queries) == (1, 3)
+    body = response.json()
+    assert body["balance"] == body["plan_credits"] + body["purchased_credits"] and body["purchased_credits"] == 40
+    assert body["transactions"][0]["balance_after"] == body["balance"]
 
 
 def test_every_request_still_counts_against_the_plan_rate(world, key_client):
