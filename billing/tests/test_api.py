@@ -3,7 +3,6 @@ not configured, Idempotency-Key (T17) and plan throttles (T23)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
