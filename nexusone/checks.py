@@ -1,11 +1,13 @@
 """Fail fast in production: what the README marks **required** when
 `DEBUG=0` is checked before the first request, with a clear message.
 
-A Django system check (`nexusone.E001`…), so `manage.py check`,
-`check --deploy`, `migrate` and `runserver` report it; the web entry points
-(`nexusone.wsgi`, `nexusone.asgi`) call `fail_fast()`, so gunicorn/uvicorn
-refuse to start instead of answering 500 on the first encrypted write.
-With `DEBUG=1` (`make run`) or under the test suite nothing is required.
+A deployment system check (`nexusone.E001`…), so `manage.py check --deploy`
+reports it, and the serving entry points (`nexusone.wsgi`, `nexusone.asgi`, the
+Celery worker) call `fail_fast()`, so gunicorn/uvicorn/celery refuse to start
+instead of answering 500 on the first encrypted write. Commands that only read
+the code (`makemigrations --check`, `spectacular`, `makemessages`) run without
+production secrets. With `DEBUG=1` (`make run`) or under the test suite
+nothing is required.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _fernet_problem(keys: list[str]) -> str:
     return ""
 
 
-@checks.register(checks.Tags.security)
+@checks.register(checks.Tags.security, deploy=True)
 def production_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if settings.DEBUG or getattr(settings, "TESTING", False):
         return []

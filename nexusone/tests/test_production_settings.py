@@ -36,13 +36,24 @@ def test_debug_is_off_unless_asked_for():
 def test_manage_check_refuses_a_production_start_without_encryption_keys():
     done = _run(
         "import sys; from django.core.management import execute_from_command_line;"
-        "execute_from_command_line(['manage.py', 'check'])",
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])",
         DEBUG="0",
         SECRET_KEY="k" * 50,
         ALLOWED_HOSTS="app.example.com",
     )
     assert done.returncode != 0
     assert "nexusone.E003" in done.stderr and "FIELD_ENCRYPTION_KEYS" in done.stderr
+
+
+def test_commands_that_only_read_the_code_need_no_production_secrets():
+    done = _run(
+        "from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['manage.py', 'makemigrations', '--check', '--dry-run'])",
+        DEBUG="0",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No changes detected" in done.stdout
 
 
 @override_settings(DEBUG=False, TESTING=False, SECRET_KEY=DEV_SECRET_KEY, ALLOWED_HOSTS=[], FIELD_ENCRYPTION_KEYS=[])
