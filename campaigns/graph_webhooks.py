@@ -25,20 +25,19 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.models import AdVariant, Campaign, GraphEvent
+from nexusone import graph_webhooks
 
 logger = logging.getLogger(__name__)
-CHALLENGE_MAX = 256
 MAX_ATTEMPTS = 5
 REJECTED = {"DISAPPROVED", "WITH_ISSUES"}
 LEAD_FIELDS = {
@@ -52,41 +51,19 @@ LEAD_FIELDS = {
 }
 
 
-def signature_valid(body: bytes, header: str, secret: str) -> bool:
-    if not secret or not header:
-        return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
-
-
 @csrf_exempt
 def facebook_webhook(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
-        expected = settings.META_VERIFY_TOKEN
-        token = request.GET.get("hub.verify_token", "")
-        challenge = request.GET.get("hub.challenge", "")
-        if (
-            request.GET.get("hub.mode") == "subscribe"
-            and expected
-            and hmac.compare_digest(token.encode(), expected.encode())
-            and 0 < len(challenge) <= CHALLENGE_MAX
-        ):
-            return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
-        return HttpResponse(status=403)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["GET", "POST"])
-    body = request.body
-    if not signature_valid(body, request.headers.get("X-Hub-Signature-256", ""), settings.META_APP_SECRET):
-        logger.warning("facebook webhook: refused a delivery with a missing or wrong signature")
-        return HttpResponse(status=403)
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return HttpResponse(status=400)
-    if not isinstance(payload, dict):
-        return HttpResponse(status=400)
-    workspaces = store_events(payload)
-    for workspace_id in workspaces:
+    return graph_webhooks.serve(
+        request,
+        name="facebook",
+        verify_token=settings.META_VERIFY_TOKEN,
+        app_secret=settings.META_APP_SECRET,
+        handle=_accept,
+    )
+
+
+def _accept(payload: dict) -> HttpResponse:
+    for workspace_id in store_events(payload):
         _enqueue(workspace_id)
     return HttpResponse("ok", content_type="text/plain")
 

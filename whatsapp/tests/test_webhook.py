@@ -253,7 +253,7 @@ def test_a_burst_of_1000_is_acknowledged_fast_and_all_processed(world, django_ca
 
 
 def test_signature_helper_rejects_uppercase_prefix_tricks():
-    from whatsapp.webhooks import signature_valid
+    from nexusone.graph_webhooks import signature_valid
 
     body = b'{"a":1}'
     good = sign(body)
