@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # the project before bench/ (its files must not stand in for apps)
+sys.path.insert(1, str(ROOT / "bench"))
 
 VOCABULARY = 20_000
 FUNCTION_WORDS = ("the", "a", "of", "and", "to", "in", "is", "for", "on", "with", "as", "at", "by", "we", "you",
@@ -92,7 +92,7 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 def recreate_database(database_url: str) -> None:
-    from journeys import recreate_database as recreate
+    from journey_steps import recreate_database as recreate
 
     recreate(database_url)
 
@@ -123,9 +123,10 @@ def main() -> None:
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, see the docstring.")
     recreate_database(database_url)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"}
+    from journey_steps import bench_environment
+
+    env = bench_environment()
     subprocess.run([sys.executable, str(ROOT / "bench" / "_schema.py")], check=True, env=env)
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"})
 
     import django
 

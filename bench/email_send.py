@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # the project before bench/ (its files must not stand in for apps)
+sys.path.insert(1, str(ROOT / "bench"))
 
 SINK = """
 import sys, time
@@ -50,7 +50,7 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
-    from journeys import recreate_database
+    from journey_steps import bench_environment, recreate_database
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=100_000)
@@ -60,7 +60,7 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, see the docstring.")
     recreate_database(database_url)
     port = 18925
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"}
+    env = bench_environment()
     subprocess.run([sys.executable, str(ROOT / "bench" / "_schema.py")], check=True, env=env)
     sink = subprocess.Popen(
         [sys.executable, "-c", SINK.format(root=str(ROOT), port=port)], stdout=subprocess.PIPE, text=True
@@ -68,8 +68,6 @@ def main() -> None:
     assert sink.stdout.readline().strip() == "ready"
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "nexusone.settings",
-            "LOG_LEVEL": "WARNING",
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",
             "EMAIL_VERIFIED_DOMAINS": "bench.example",

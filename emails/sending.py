@@ -342,13 +342,29 @@ def _limiter():
 def send_one(composer: Composer, backend, *, message_pk: int, to: str, recipient: Recipient, variant: int) -> Result:
     message = composer.build(message_pk=message_pk, to=to, recipient=recipient, variant=variant, connection=backend)
     try:
+        # Opened here, not by send_messages(): a backend opened by its caller stays open, so one SMTP
+        # connection (or one HTTP session) carries the whole chunk instead of connect + EHLO + QUIT
+        # per message; chunk_send closes it.
+        backend.open()
         backend.send_messages([message])
     except Exception as exc:
-        return classify(exc)
+        result = classify(exc)
+        if result.error.get("reason") == "connection":
+            _reset(backend)  # a dropped connection is reopened for the next message
+        return result
     status = getattr(message, "anymail_status", None)
     provider_id = (getattr(status, "message_id", None) or "") if status is not None else ""
     message_id = message.extra_headers["Message-ID"]
     return Result("sent", message_id=message_id, provider_id=str(provider_id or message_id)[:255])
+
+
+def _reset(backend) -> None:
+    try:
+        backend.close()
+    except Exception:
+        logger.warning("emails: closing a broken mail connection failed", exc_info=True)
+        if hasattr(backend, "connection"):
+            backend.connection = None
 
 
 def chunk_send(*, campaign_id: int, first_id: int, last_id: int) -> Outcome:
