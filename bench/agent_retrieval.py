@@ -183,6 +183,13 @@ def main() -> None:
                 "UPDATE agents_chunk SET search = to_tsvector('english', text) WHERE search IS NULL AND agent_id = %s",
                 [target.pk],
             )
+            # What agents.services keeps (retrieval reads it to tell a large agent): without it every
+            # agent looked small and the large-agent search was never measured.
+            cursor.execute(
+                "UPDATE agents_knowledge k SET chunk_count = (SELECT count(*) FROM agents_chunk c "
+                "WHERE c.knowledge_id = k.id) WHERE k.agent_id = %s",
+                [target.pk],
+            )
         return texts
 
     add_chunks(other, 20_000, 0)
@@ -198,6 +205,7 @@ def main() -> None:
             cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('agents_chunk'))")
             table_size = cursor.fetchone()[0]
         load_seconds = time.perf_counter() - started
+        retrieval._STATS.clear()  # this size's statistics, as a process started after the load would read them
         questions = []
         for n in range(args.questions + 50):
             kind = n % 3

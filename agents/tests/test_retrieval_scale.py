@@ -36,14 +36,11 @@ def test_a_large_agent_finds_the_rare_answer_among_common_words(world):
     assert retrieval._common_lexemes().get("widget", 0) > retrieval.COMMON_SHARE
 
     with workspace_scope(workspace):
-        with connection.cursor() as cursor:
-            kept = retrieval._informative(cursor, agent, ["widget", "warranty", "years"])
-        assert "widget" not in kept and set(kept) == {"warranti", "year"}
         hits = retrieval.search(agent=agent, question="How many years of warranty does the widget have?")
         assert hits[0].knowledge_id == answer.pk
         # one informative word among common ones: it alone is searched
         hits = retrieval.search(agent=agent, question="widget manual warranty")
         assert [hit.knowledge_id for hit in hits] == [answer.pk]
-        # every word common: the rarest two are searched, the ranking capped at CANDIDATES
+        # every word common: the chunks holding all of them
         hits = retrieval.search(agent=agent, question="widget manual")
         assert len(hits) == retrieval.TOP_K and {hit.knowledge_id for hit in hits} == {filler.pk}
