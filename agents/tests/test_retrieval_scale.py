@@ -44,3 +44,25 @@ def test_a_large_agent_finds_the_rare_answer_among_common_words(world):
         # every word common: the chunks holding all of them
         hits = retrieval.search(agent=agent, question="widget manual")
         assert len(hits) == retrieval.TOP_K and {hit.knowledge_id for hit in hits} == {filler.pk}
+
+
+def test_the_trigram_fallback_of_a_large_agent_has_a_time_budget(monkeypatch):
+    def timeout() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    params = {"question": "garantia", "agent": 0, "workspace": 0, "limit": 4}
+    # over the budget: no answer (the agent says it does not know), the transaction still usable
+    monkeypatch.setattr(retrieval, "TRIGRAM_BUDGET_MS", 20)
+    slow = "SELECT 1, 1, 't', 'x', 0.9::float FROM pg_sleep(0.3) WHERE %(question)s <> ''"
+    monkeypatch.setattr(retrieval, "_SQL_TRGM", slow)
+    with connection.cursor() as cursor:
+        assert retrieval._search_trigram(cursor, params, big=True) == []
+    assert timeout() == before
+    # within it: the rows, and the caller's limit back in force
+    monkeypatch.setattr(retrieval, "TRIGRAM_BUDGET_MS", 5000)
+    with connection.cursor() as cursor:
+        assert retrieval._search_trigram(cursor, params, big=True) == [(1, 1, "t", "x", 0.9)]
+    assert timeout() == before
