@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agents import retrieval
 from agents.models import Chunk, Knowledge
@@ -44,6 +45,11 @@ def test_a_large_agent_finds_the_rare_answer_among_common_words(world):
         # every word common: the chunks holding all of them
         hits = retrieval.search(agent=agent, question="widget manual")
         assert len(hits) == retrieval.TOP_K and {hit.knowledge_id for hit in hits} == {filler.pk}
+        # one word in nearly every chunk: the agent's rows are walked, not the GIN index's huge bitmap
+        with CaptureQueriesContext(connection) as queries:
+            hits = retrieval.search(agent=agent, question="widget?")
+        assert len(hits) == retrieval.TOP_K
+        assert any("ts_match_vq" in query["sql"] for query in queries.captured_queries)
 
 
 def test_the_trigram_fallback_of_a_large_agent_has_a_time_budget(monkeypatch):
