@@ -326,3 +326,39 @@ def test_enrolment_resumes_after_the_last_contact_instead_of_rereading_the_enrol
     Contact.unscoped.filter(pk=early.pk).update(tags=["lote"])  # joins behind the pass, with a lower id
     run(journey)
     assert Enrollment.unscoped.filter(journey=journey, contact_id=early.pk).exists()
+
+
+def test_order_placed_notify_and_a_branch_on_a_reply(shop, run):
+    from notifications.models import Notification
+
+    journey = _create(
+        shop,
+        trigger={"type": "order_placed"},
+        steps=[
+            {"type": "notify", "message": "Pedido nuevo"},
+            {"type": "branch", "on": "replied", "within": {"days": 1},
+             "then": [{"type": "add_tag", "tag": "respondio"}], "else": [{"type": "remove_tag", "tag": "vip"}]},
+        ],
+        status="active",
+    )  # fmt: skip
+    replies, silent = make_contact(shop.workspace, tags=["vip"]), make_contact(shop.workspace, tags=["vip"])
+    for contact in (replies, silent):
+        make_activity(shop.workspace, contact, type="purchase", payload={"order": f"#{contact.pk}"})
+    run(journey)
+    notices = Notification.unscoped.filter(workspace=shop.workspace, kind="journeys.step_notify")
+    sent = notices.count()
+    assert sent >= 2  # one per contact for each manager
+    assert {n.link.rstrip("/").rsplit("/", 1)[-1] for n in notices} == {str(replies.pk), str(silent.pk)}
+
+    reply = {"direction": "inbound", "text": "¡Gracias!"}
+    make_activity(shop.workspace, replies, type="whatsapp_message", payload=reply)
+    run(journey, timezone.now() + timedelta(minutes=5))
+    assert "respondio" in Contact.unscoped.get(pk=replies.pk).tags
+    assert Contact.unscoped.get(pk=silent.pk).tags == ["vip"]  # still waiting for a reply
+
+    run(journey, timezone.now() + timedelta(days=2))
+    assert Contact.unscoped.get(pk=silent.pk).tags == []  # no reply within a day: the else arm
+    assert "vip" in Contact.unscoped.get(pk=replies.pk).tags
+    assert notices.count() == sent  # each step once per contact
+    assert sorted(_runs(journey).values()) == [1, 1, 2, 2]  # notify and branch twice, each arm's step once
+    assert Enrollment.unscoped.filter(journey=journey, status="completed").count() == 2
