@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -190,16 +189,26 @@ def deletion_restore(*, reference: str, user, request=None) -> Workspace:
     return workspace
 
 
+# Stripe statuses after which nothing is billed again: no call needed.
+ENDED_SUBSCRIPTION_STATES = frozenset({"canceled", "incomplete_expired"})
+
+
 def _cancel_subscription(workspace: Workspace) -> str:
+    """Cancel the workspace's Stripe subscription (billing's gateway). Any
+    failure but "already gone" raises, so the purge stops before a row is
+    deleted and the next run tries again: the subscription id is never lost
+    while the customer could still be billed. Without a Stripe key the
+    gateway raises too (a subscription id only exists where Stripe was set up)."""
     from billing.models import BillingAccount
 
     account = BillingAccount.unscoped.filter(workspace=workspace).first()
-    if account is None or not account.stripe_subscription_id or not settings.STRIPE_SECRET_KEY:
+    if account is None or not account.stripe_subscription_id:
         return "none"
+    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
+        return "already_canceled"
     from billing import stripe_gateway
 
-    stripe_gateway.subscription_cancel(account.stripe_subscription_id)
-    return "canceled"
+    return stripe_gateway.subscription_cancel(account.stripe_subscription_id)
 
 
 def _revoke_connections(workspace: Workspace) -> int:
@@ -246,7 +255,15 @@ def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
         return deletion
     steps = dict(deletion.steps)
     if "subscription" not in steps:
-        steps["subscription"] = _cancel_subscription(workspace)
+        try:
+            steps["subscription"] = _cancel_subscription(workspace)
+        except Exception as exc:
+            # Kept for the admin (purge state); the beat retries the whole purge.
+            steps["subscription_attempts"] = steps.get("subscription_attempts", 0) + 1
+            steps["subscription_error"] = getattr(exc, "code", "") or type(exc).__name__
+            WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+            raise
+        steps.pop("subscription_error", None)
     steps["connections"] = steps.get("connections", 0) + _revoke_connections(workspace)
     # Files first: an object never outlives its rows (a failed run retries).
     steps["files"] = steps.get("files", 0) + _delete_files(workspace)
