@@ -222,29 +222,29 @@ def _revoke_connections(workspace: Workspace) -> int:
     return count
 
 
+def _delete_tree(target, prefix: str) -> int:
+    """Delete every object under `prefix/` (sub-folders too: on S3 a key such
+    as `7/frames/0001.png` is a "folder" only in the listing)."""
+    try:
+        dirs, files = target.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in files:
+        target.delete(f"{prefix}/{name}")
+        deleted += 1
+    for name in dirs:
+        deleted += _delete_tree(target, f"{prefix}/{name}")
+    return deleted
+
+
 def _delete_files(workspace: Workspace) -> int:
     """Every object under the workspace's prefix, in every bucket and the
     CRM's upload folder (rows or not: orphans too)."""
     from django.core.files.storage import default_storage
 
-    deleted = 0
-    for bucket in storage.Bucket:
-        target = storage.bucket_storage(bucket)
-        try:
-            _dirs, files = target.listdir(str(workspace.pk))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for name in files:
-            target.delete(f"{workspace.pk}/{name}")
-            deleted += 1
-    try:
-        _dirs, files = default_storage.listdir(f"crm/imports/{workspace.pk}")
-    except (FileNotFoundError, NotADirectoryError):
-        files = []
-    for name in files:
-        default_storage.delete(f"crm/imports/{workspace.pk}/{name}")
-        deleted += 1
-    return deleted
+    deleted = sum(_delete_tree(storage.bucket_storage(bucket), str(workspace.pk)) for bucket in storage.Bucket)
+    return deleted + _delete_tree(default_storage, f"crm/imports/{workspace.pk}")
 
 
 def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
