@@ -147,6 +147,8 @@ class Variant(WorkspaceOwned):
     cost_cents = models.PositiveIntegerField(_("cost"), null=True, blank=True)
     stock = models.IntegerField(_("stock"), default=0)
     supplier_stock = models.IntegerField(_("supplier stock"), null=True, blank=True)
+    # When CJ was last asked for `supplier_stock` (the beat asks the oldest first).
+    supplier_stock_checked_at = models.DateTimeField(_("supplier stock checked"), null=True, blank=True)
     supplier_variant_id = models.CharField(_("supplier variant id"), max_length=100, blank=True)  # CJ vid
     weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), null=True, blank=True)
