@@ -373,3 +373,22 @@ class CommissionRule(WorkspaceOwned):
 
     class Meta:
         ordering = ("partner", "id")
+
+
+class DemandForecast(WorkspaceOwned):
+    """A cached forecast of one variant (`variant:<id>`) or one product's variants
+    together (`product:<id>`): written nightly and on demand, read by the API and
+    the product page while it is fresh (see commerce.services.forecasts)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=40)
+    method = models.CharField(_("method"), max_length=20)
+    history_days = models.PositiveIntegerField(default=0)
+    smape = models.FloatField(null=True, blank=True)
+    days = models.JSONField(default=list)  # [{"date", "units", "low", "high"}], FORECAST_DAYS long
+    computed_on = models.DateField(_("computed on"))
+
+    class Meta:
+        ordering = ("key",)
+        constraints = [models.UniqueConstraint(fields=("workspace", "key"), name="commerce_forecast_one_per_key")]
