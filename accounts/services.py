@@ -184,25 +184,6 @@ def workspace_set_logo(
     return workspace
 
 
-@transaction.atomic
-def workspace_delete(
-    *, workspace: Workspace, actor: User, actor_role: str, via_api_key: bool = False, request=None
-) -> None:
-    require("accounts.workspace.delete", role=actor_role, api_key=via_api_key)
-    if workspace.is_personal:
-        raise Conflict(
-            _("A personal workspace cannot be deleted; delete the account instead."), code="personal_workspace"
-        )
-    audit_record(
-        action="accounts.workspace.deleted",
-        request=request,
-        user=actor,
-        workspace=None,
-        metadata={"workspace_id": workspace.pk, "name": workspace.name},
-    )
-    workspace.delete()
-
-
 # --- Memberships ---------------------------------------------------------
 
 

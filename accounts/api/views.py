@@ -156,7 +156,6 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
         "partial_update": "accounts.workspace.change",
         "update": "accounts.workspace.change",
         "onboarding": "accounts.view",
-        "destroy": "accounts.workspace.delete",
         "audit_log": "accounts.audit.view",
     }
 
@@ -207,13 +206,6 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
     @extend_schema(request=s.WorkspaceSettingsInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
     def update(self, request, pk=None):
         return self.partial_update(request, pk)
-
-    def destroy(self, request, pk=None):
-        _reject_api_keys(request)
-        services.workspace_delete(
-            workspace=request.workspace, actor=request.user, actor_role=request.workspace_role, request=request
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.OnboardingOutput}, tags=["accounts"])
     @action(detail=True, methods=["get"], url_path="onboarding")

@@ -46,7 +46,8 @@ def _rename(t, c):
 
 
 def _delete_workspace(t, c):
-    return c.delete(f"/api/v1/workspaces/{t.workspace.pk}/")
+    # The one deletion path: privacy's, with its grace period (202).
+    return c.delete("/api/v1/workspace", {"confirm": t.workspace.slug}, format="json")
 
 
 def _create_key(t, c):
@@ -112,8 +113,17 @@ def test_personal_workspace_cannot_be_deleted():
     personal = Workspace.objects.get(owner=user, is_personal=True)
     client = APIClient()
     client.force_authenticate(user)
-    response = client.delete(f"/api/v1/workspaces/{personal.pk}/")
+    client.credentials(HTTP_X_WORKSPACE=str(personal.pk))
+    response = client.delete("/api/v1/workspace", {"confirm": personal.slug}, format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "personal_workspace"
+
+
+def test_the_old_immediate_deletion_route_is_gone(world):
+    """One deletion path (privacy's grace period): the workspace detail route deletes nothing."""
+    a = world["A"]
+    response = a.client("owner").delete(f"/api/v1/workspaces/{a.workspace.pk}/")
+    assert response.status_code == 405
+    assert Workspace.objects.filter(pk=a.workspace.pk, is_suspended=False).exists()
 
 
 def test_admin_cannot_touch_owners_and_the_last_owner_stays(world):
