@@ -4,6 +4,9 @@ Identity sits below money: `accounts` imports no other domain app. Modules
 that must react to identity events, or add to what identity pages show,
 plug in here from their `AppConfig.ready()`:
 
+- `workspace_creating` — sent inside the creating transaction before the
+  workspace exists (`owner=`, `is_personal=`); a receiver refuses by raising
+  an `ApplicationError` (billing: the free workspaces one person may own).
 - `workspace_created` — sent inside the creating transaction, after the
   owner's membership exists (`workspace=`, `owner=`); billing opens the
   workspace's account on it.
@@ -17,6 +20,7 @@ from collections.abc import Callable
 
 from django.dispatch import Signal
 
+workspace_creating = Signal()
 workspace_created = Signal()
 
 _SUMMARIES: list[Callable[..., dict]] = []

@@ -46,6 +46,8 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
+    # Modules above accounts may refuse here (billing: free workspaces per person).
+    hooks.workspace_creating.send(sender=Workspace, owner=owner, is_personal=is_personal)
     workspace = Workspace.objects.create(
         name=name[:120],
         slug=_unique_slug(name),

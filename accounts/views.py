@@ -242,7 +242,11 @@ def profile(request):
 def workspace_new(request):
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workspace = services.workspace_create(owner=request.user, name=form.cleaned_data["name"], request=request)
+        try:
+            workspace = services.workspace_create(owner=request.user, name=form.cleaned_data["name"], request=request)
+        except ApplicationError as exc:  # e.g. 409 free_workspace_limit: the reason above the form
+            form.add_error(None, exc.message)
+            return render(request, "accounts/workspace_new.html", {"form": form}, status=exc.status_code)
         messages.success(request, _("Workspace created."))
         return redirect("workspace_dashboard", slug=workspace.slug)
     return render(request, "accounts/workspace_new.html", {"form": form})

@@ -38,7 +38,8 @@ def test_accounts_imports_no_domain_app():
 
 
 @pytest.mark.django_db
-def test_billing_opens_an_account_when_a_workspace_is_created(world):
+def test_billing_opens_an_account_when_a_workspace_is_created(world, settings):
+    settings.BILLING_FREE_WORKSPACES_PER_PERSON = 3
     from accounts.services import workspace_create
     from billing.models import BillingAccount
 

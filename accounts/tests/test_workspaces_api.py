@@ -95,7 +95,8 @@ def test_role_action_table(world, role, action):
         assert response.status_code == 403, (response.status_code, response.content[:200])
 
 
-def test_workspaces_list_create_and_retrieve(world):
+def test_workspaces_list_create_and_retrieve(world, settings):
+    settings.BILLING_FREE_WORKSPACES_PER_PERSON = 2  # the member's personal workspace and this one
     client = world["A"].client("member")
     listed = client.get("/api/v1/workspaces/").json()
     names = {w["name"] for w in listed["results"]}

@@ -24,6 +24,7 @@ renewal, lapse), `purchases` (purchases, adjustments, plan changes),
 re-exported here: callers keep importing `billing.services`.
 """
 
+from billing.services.allowance import free_allowance_claim, free_workspace_check, person_key
 from billing.services.catalogue import plan_default, plans_ensure_defaults
 from billing.services.ledger import (
     RATE_LIMITS,
@@ -39,6 +40,7 @@ from billing.services.ledger import (
     billing_account_ensure,
     billing_account_open,
     billing_account_set_customer,
+    plan_period_credits,
 )
 from billing.services.periods import (
     _downgrade_to_default,
@@ -82,9 +84,13 @@ __all__ = [
     "billing_periods_tick",
     "credits_adjust",
     "credits_purchase",
+    "free_allowance_claim",
+    "free_workspace_check",
     "invoice_grant_credits",
+    "person_key",
     "plan_change",
     "plan_default",
+    "plan_period_credits",
     "plans_ensure_defaults",
     "subscription_apply",
 ]

@@ -107,19 +107,31 @@ def _expire_plan_credits(account: BillingAccount, *, key: str, reference: str = 
         )
 
 
+def plan_period_credits(account: BillingAccount, plan: Plan) -> int:
+    """The credits a period of `plan` grants `account`: a paid plan's always;
+    the free plan's only to the workspace holding its owner's free allowance
+    (`billing.services.allowance`), so more workspaces never mean more credits."""
+    if plan.is_default and not account.free_allowance:
+        return 0
+    return plan.monthly_credits
+
+
 def _start_period(
     account: BillingAccount, *, plan: Plan, start: datetime, end: datetime, key: str, reference: str = ""
 ) -> None:
-    """Expire the old period's plan credits and grant `plan`'s for [start, end)."""
+    """Expire the old period's plan credits and grant `plan`'s for [start, end)
+    (none for a free plan period of an account without the free allowance)."""
     _expire_plan_credits(account, key=key, reference=reference)
-    _ledger_write(
-        account,
-        kind=LedgerEntry.Kind.GRANT,
-        key=key,
-        plan_delta=plan.monthly_credits,
-        reference=reference,
-        metadata={"plan": plan.key, "period_start": start.isoformat(), "period_end": end.isoformat()},
-    )
+    credits = plan_period_credits(account, plan)
+    if credits:
+        _ledger_write(
+            account,
+            kind=LedgerEntry.Kind.GRANT,
+            key=key,
+            plan_delta=credits,
+            reference=reference,
+            metadata={"plan": plan.key, "period_start": start.isoformat(), "period_end": end.isoformat()},
+        )
     account.plan, account.current_period_start, account.current_period_end = plan, start, end
 
 
@@ -134,22 +146,34 @@ def _save(account: BillingAccount, *fields: str) -> None:
 # --- accounts ------------------------------------------------------------------------
 
 
-def billing_account_open(*, workspace, now: datetime | None = None) -> BillingAccount:
+def billing_account_open(*, workspace, free_allowance: bool = True, now: datetime | None = None) -> BillingAccount:
     """Open `workspace`'s account on the default plan with its first monthly
-    grant. Idempotent: an existing account is returned unchanged."""
+    grant. Idempotent: an existing account is returned unchanged.
+
+    `free_allowance=False` (every workspace created from now on, see
+    `billing.apps`) opens it without the free plan's credits: they come with
+    the owner's verified e-mail, once per person (`allowance.py`). Workspaces
+    that predate the rule (and fixtures that bypass `workspace_create`) are
+    opened lazily with them, as before."""
     plan = plan_default()
     now = now or timezone.now()
     with transaction.atomic():
         account, created = BillingAccount.unscoped.select_related("plan").get_or_create(
             workspace=workspace,
-            defaults={"plan": plan, "current_period_start": now, "current_period_end": add_months(now, 1)},
+            defaults={
+                "plan": plan,
+                "current_period_start": now,
+                "current_period_end": add_months(now, 1),
+                "free_allowance": free_allowance,
+            },
         )
-        if created:
+        credits = plan_period_credits(account, plan) if created else 0
+        if credits:
             _ledger_write(
                 account,
                 kind=LedgerEntry.Kind.GRANT,
                 key=f"open:{workspace.pk}",
-                plan_delta=plan.monthly_credits,
+                plan_delta=credits,
                 metadata={"plan": plan.key, "period_start": now.isoformat()},
             )
     return account
