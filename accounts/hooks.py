@@ -10,6 +10,10 @@ plug in here from their `AppConfig.ready()`:
 - `workspace_created` — sent inside the creating transaction, after the
   owner's membership exists (`workspace=`, `owner=`); billing opens the
   workspace's account on it.
+- `register_feature_gate(fn)` — `fn(workspace=, feature=)` raises 403
+  `plan_required` when the workspace's plan lacks `feature` (billing: plan
+  features). Accounts asks through `require_feature` / `has_feature`: API
+  keys need the `api_keys` feature to be created and to authenticate.
 - `register_workspace_summary(fn)` — `fn(workspace=) -> dict` adds keys to
   `/api/v1/me` and the dashboard (billing: plan and credits).
 """
@@ -24,6 +28,31 @@ workspace_creating = Signal()
 workspace_created = Signal()
 
 _SUMMARIES: list[Callable[..., dict]] = []
+_FEATURE_GATES: list[Callable[..., None]] = []
+
+API_KEYS = "api_keys"
+
+
+def register_feature_gate(gate: Callable[..., None]) -> None:
+    if gate not in _FEATURE_GATES:
+        _FEATURE_GATES.append(gate)
+
+
+def require_feature(*, workspace, feature: str) -> None:
+    """Raise (403 `plan_required`) unless every registered gate lets `workspace` use `feature`."""
+    for gate in _FEATURE_GATES:
+        gate(workspace=workspace, feature=feature)
+
+
+def has_feature(*, workspace, feature: str) -> bool:
+    """`require_feature` as a yes/no, for pages choosing between a form and an Upgrade link."""
+    from nexusone.errors import ApplicationError
+
+    try:
+        require_feature(workspace=workspace, feature=feature)
+    except ApplicationError:
+        return False
+    return True
 
 
 def register_workspace_summary(provider: Callable[..., dict]) -> None:

@@ -405,8 +405,11 @@ def api_key_create(
     via_api_key: bool = False,
     request=None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; return it with its secret, which is never retrievable again."""
+    """Create a key; return it with its secret, which is never retrievable again.
+    SPEC: API keys need a plan with the `api_keys` feature (pro, premium) —
+    403 `plan_required` otherwise."""
     require("accounts.api_key.create", role=actor_role, api_key=via_api_key)
+    hooks.require_feature(workspace=workspace, feature=hooks.API_KEYS)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})

@@ -24,7 +24,7 @@ from accounts.forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from accounts.hooks import workspace_summary
+from accounts.hooks import API_KEYS, has_feature, workspace_summary
 from accounts.models import ApiKey, Invitation, Role
 from nexusone.errors import ApplicationError
 from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
@@ -188,6 +188,8 @@ class ApiKeysView(WorkspacePageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["api_keys"] = ApiKey.objects.select_related("created_by")
         context.setdefault("form", ApiKeyForm())
+        # Keys need a paid plan (SPEC): otherwise the page offers the upgrade instead of the form.
+        context["plan_allows_keys"] = has_feature(workspace=self.workspace, feature=API_KEYS)
         return context
 
     def post(self, request, slug):

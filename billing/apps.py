@@ -12,12 +12,14 @@ class BillingConfig(AppConfig):
         from allauth.account.signals import email_confirmed
 
         from accounts import hooks
+        from billing.quotas import plan_require
         from billing.selectors import workspace_billing_summary
 
         hooks.workspace_creating.connect(_limit_free_workspaces, dispatch_uid="billing_free_workspaces")
         hooks.workspace_created.connect(_open_account, dispatch_uid="billing_open_account")
         email_confirmed.connect(_grant_free_allowance, dispatch_uid="billing_free_allowance")
         hooks.register_workspace_summary(workspace_billing_summary)
+        hooks.register_feature_gate(plan_require)
         _register_audit_labels()
 
 

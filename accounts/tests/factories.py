@@ -81,8 +81,12 @@ def make_invitation(workspace: Workspace, email: str | None = None):
 
 
 def make_api_key(workspace: Workspace, name: str | None = None):
+    """A key of `workspace`, which is put on a plan that includes API keys (pro)."""
     from accounts.models import ApiKey
+    from billing.tests.factories import paid_features
     from nexusone.api.authentication import hash_api_key
+
+    paid_features(workspace)
 
     prefix, secret = ApiKey.generate_secret()
     return ApiKey.unscoped.create(

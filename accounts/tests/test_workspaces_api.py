@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Invitation, Membership, Role, Workspace
 from accounts.tests.factories import UserFactory, make_api_key
+from billing.tests.factories import paid_features
 from nexusone.audit import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def _delete_workspace(t, c):
 
 
 def _create_key(t, c):
+    paid_features(t.workspace)  # SPEC: API keys need pro or premium
     return c.post("/api/v1/api-keys/", {"name": "k", "role": "viewer"}, format="json")
 
 

@@ -15,7 +15,7 @@ from billing.services.catalogue import plan_default
 from nexusone.errors import ValidationFailed
 from nexusone.localcache import LocalTTLCache
 
-# Each plan's API rate per workspace, read by the throttle on every request: kept in
+# Each plan's API rate and features per workspace, read on every API request: kept in
 # process (no round trip), dropped here on a plan change, at most this stale elsewhere.
 RATE_LIMITS = LocalTTLCache(ttl=10)
 
