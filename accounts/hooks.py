@@ -14,6 +14,11 @@ plug in here from their `AppConfig.ready()`:
   `plan_required` when the workspace's plan lacks `feature` (billing: plan
   features). Accounts asks through `require_feature` / `has_feature`: API
   keys need the `api_keys` feature to be created and to authenticate.
+- `register_dashboard_panels(fn)` — `fn(workspace=, rtl=) -> list` adds
+  chart panels to the dashboard (analytics: the last 30 days).
+- `register_account_deleter(fn)` — `fn(user=, password=, request=)` deletes
+  a person's account (privacy: memberships, anonymisation, keys); serves
+  `DELETE /api/v1/me`.
 - `register_workspace_summary(fn)` — `fn(workspace=) -> dict` adds keys to
   `/api/v1/me` and the dashboard (billing: plan and credits).
 """
@@ -30,7 +35,32 @@ workspace_created = Signal()
 _SUMMARIES: list[Callable[..., dict]] = []
 _FEATURE_GATES: list[Callable[..., None]] = []
 
+_PANELS: list[Callable[..., list]] = []
+_ACCOUNT_DELETERS: list[Callable[..., object]] = []
+
 API_KEYS = "api_keys"
+
+
+def register_dashboard_panels(provider: Callable[..., list]) -> None:
+    if provider not in _PANELS:
+        _PANELS.append(provider)
+
+
+def dashboard_panels(*, workspace, rtl: bool = False) -> list:
+    """Every registered module's dashboard panels for `workspace`, in registration order."""
+    return [panel for provider in _PANELS for panel in provider(workspace=workspace, rtl=rtl)]
+
+
+def register_account_deleter(deleter: Callable[..., object]) -> None:
+    if deleter not in _ACCOUNT_DELETERS:
+        _ACCOUNT_DELETERS.append(deleter)
+
+
+def delete_account(*, user, password: str, request=None):
+    """Delete `user`'s account through the module that owns personal data (privacy)."""
+    if not _ACCOUNT_DELETERS:
+        raise RuntimeError("No module deletes accounts (privacy registers one in its AppConfig.ready).")
+    return _ACCOUNT_DELETERS[0](user=user, password=password, request=request)
 
 
 def register_feature_gate(gate: Callable[..., None]) -> None:

@@ -3,14 +3,11 @@ keys, audit log, profile. Thin: form → service → redirect with a message."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -24,7 +21,7 @@ from accounts.forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from accounts.hooks import API_KEYS, has_feature, workspace_summary
+from accounts.hooks import API_KEYS, dashboard_panels, has_feature, workspace_summary
 from accounts.models import ApiKey, Invitation, Role
 from nexusone.errors import ApplicationError
 from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
@@ -62,19 +59,10 @@ class DashboardView(WorkspacePageMixin, TemplateView):
         return redirect("workspace_dashboard", slug=slug)
 
 
-DASHBOARD_CHARTS = ("credits", "crm", "whatsapp")
-
-
 def _dashboard_charts(workspace) -> list:
-    """The analytics panels of the last 30 days shown beside the cards: credits by module, leads, messages."""
-    from analytics.dashboard import dashboard, workspace_timezone
-
-    tz = workspace_timezone(workspace)
-    today = timezone.localdate(timezone=tz)
-    _period, panels = dashboard(
-        workspace=workspace, date_from=today - timedelta(days=29), date_to=today, tz=tz, rtl=get_language_bidi()
-    )
-    return [panel for panel in panels if panel.key in DASHBOARD_CHARTS]
+    """The panels modules add beside the cards (analytics: credits by module,
+    leads and messages of the last 30 days), through `accounts.hooks`."""
+    return dashboard_panels(workspace=workspace, rtl=get_language_bidi())
 
 
 class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
