@@ -20,6 +20,7 @@ DOMAIN_APPS = {
     path.parent.name for path in PROJECT.glob("*/apps.py") if path.parent.name not in ("accounts", "nexusone")
 }
 
+
 def _imported_roots(path: Path) -> set[str]:
     roots = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
