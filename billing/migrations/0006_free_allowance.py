@@ -4,27 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_crm_cost_wording'),
+        ("billing", "0005_crm_cost_wording"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FreeAllowance',
+            name="FreeAllowance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("person", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'free allowance',
-                'verbose_name_plural': 'free allowances',
+                "verbose_name": "free allowance",
+                "verbose_name_plural": "free allowances",
             },
         ),
         migrations.AddField(
-            model_name='billingaccount',
-            name='free_allowance',
-            field=models.BooleanField(default=True, help_text="The free plan's monthly credits are granted here (one workspace per verified person).", verbose_name='free plan credits'),
+            model_name="billingaccount",
+            name="free_allowance",
+            field=models.BooleanField(
+                default=True,
+                help_text="The free plan's monthly credits are granted here (one workspace per verified person).",
+                verbose_name="free plan credits",
+            ),
         ),
     ]
