@@ -161,3 +161,15 @@ def test_a_paid_workspace_frees_the_slot(settings):
     account = services.billing_account_ensure(workspace=_personal(user))
     services._downgrade_to_default(account, now=timezone.now(), key="test-lapse", reason="test")
     assert _credits(_personal(user)) == 50
+
+
+def test_the_billing_page_says_where_the_free_credits_come_from(settings):
+    settings.BILLING_FREE_WORKSPACES_PER_PERSON = 2
+    user = UserFactory(email_verified=False)
+    page = Client()
+    page.force_login(user)
+    html = page.get(f"/en/w/{_personal(user).slug}/billing/").content.decode()
+    assert "arrive when your e-mail address is verified" in html
+    second = _client(user).post("/api/v1/workspaces/", {"name": "Team"}, format="json").json()
+    html = page.get(f"/en/w/{second['slug']}/billing/").content.decode()
+    assert "given once per person" in html
