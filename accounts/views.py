@@ -29,10 +29,14 @@ from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
 
 @login_required
 def dashboard_redirect(request):
-    """After sign-in: the workspace used last (a cookie set by workspace pages), else the first."""
+    """After sign-in: the workspace used last (a cookie set by workspace pages); in a browser
+    without that cookie, the team workspace joined most recently (an invited teammate, the demo
+    user's "Demo Store"), else the personal one."""
     memberships = selectors.user_memberships(user=request.user)
     last = request.COOKIES.get(LAST_WORKSPACE_COOKIE, "")[:100]
-    membership = (memberships.filter(workspace__slug=last).first() if last else None) or memberships.first()
+    membership = (memberships.filter(workspace__slug=last).first() if last else None) or memberships.order_by(
+        "workspace__is_personal", "-created_at", "-id"
+    ).first()
     if membership is None:
         return redirect("workspace_new")
     return redirect("workspace_dashboard", slug=membership.workspace.slug)
