@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from whatsapp.models import BotRule
 
-
 _IDS_HELP = _("Needed only with an access token; the sandbox works without.")
 _IDS_REQUIRED = _("Required with an access token: copy it from Meta's WhatsApp Manager.")
 
