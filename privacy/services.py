@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -190,16 +189,26 @@ def deletion_restore(*, reference: str, user, request=None) -> Workspace:
     return workspace
 
 
+# Stripe statuses after which nothing is billed again: no call needed.
+ENDED_SUBSCRIPTION_STATES = frozenset({"canceled", "incomplete_expired"})
+
+
 def _cancel_subscription(workspace: Workspace) -> str:
+    """Cancel the workspace's Stripe subscription (billing's gateway). Any
+    failure but "already gone" raises, so the purge stops before a row is
+    deleted and the next run tries again: the subscription id is never lost
+    while the customer could still be billed. Without a Stripe key the
+    gateway raises too (a subscription id only exists where Stripe was set up)."""
     from billing.models import BillingAccount
 
     account = BillingAccount.unscoped.filter(workspace=workspace).first()
-    if account is None or not account.stripe_subscription_id or not settings.STRIPE_SECRET_KEY:
+    if account is None or not account.stripe_subscription_id:
         return "none"
+    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
+        return "already_canceled"
     from billing import stripe_gateway
 
-    stripe_gateway.subscription_cancel(account.stripe_subscription_id)
-    return "canceled"
+    return stripe_gateway.subscription_cancel(account.stripe_subscription_id)
 
 
 def _revoke_connections(workspace: Workspace) -> int:
@@ -213,29 +222,29 @@ def _revoke_connections(workspace: Workspace) -> int:
     return count
 
 
+def _delete_tree(target, prefix: str) -> int:
+    """Delete every object under `prefix/` (sub-folders too: on S3 a key such
+    as `7/frames/0001.png` is a "folder" only in the listing)."""
+    try:
+        dirs, files = target.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in files:
+        target.delete(f"{prefix}/{name}")
+        deleted += 1
+    for name in dirs:
+        deleted += _delete_tree(target, f"{prefix}/{name}")
+    return deleted
+
+
 def _delete_files(workspace: Workspace) -> int:
     """Every object under the workspace's prefix, in every bucket and the
     CRM's upload folder (rows or not: orphans too)."""
     from django.core.files.storage import default_storage
 
-    deleted = 0
-    for bucket in storage.Bucket:
-        target = storage.bucket_storage(bucket)
-        try:
-            _dirs, files = target.listdir(str(workspace.pk))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for name in files:
-            target.delete(f"{workspace.pk}/{name}")
-            deleted += 1
-    try:
-        _dirs, files = default_storage.listdir(f"crm/imports/{workspace.pk}")
-    except (FileNotFoundError, NotADirectoryError):
-        files = []
-    for name in files:
-        default_storage.delete(f"crm/imports/{workspace.pk}/{name}")
-        deleted += 1
-    return deleted
+    deleted = sum(_delete_tree(storage.bucket_storage(bucket), str(workspace.pk)) for bucket in storage.Bucket)
+    return deleted + _delete_tree(default_storage, f"crm/imports/{workspace.pk}")
 
 
 def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
@@ -246,7 +255,15 @@ def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
         return deletion
     steps = dict(deletion.steps)
     if "subscription" not in steps:
-        steps["subscription"] = _cancel_subscription(workspace)
+        try:
+            steps["subscription"] = _cancel_subscription(workspace)
+        except Exception as exc:
+            # Kept for the admin (purge state); the beat retries the whole purge.
+            steps["subscription_attempts"] = steps.get("subscription_attempts", 0) + 1
+            steps["subscription_error"] = getattr(exc, "code", "") or type(exc).__name__
+            WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+            raise
+        steps.pop("subscription_error", None)
     steps["connections"] = steps.get("connections", 0) + _revoke_connections(workspace)
     # Files first: an object never outlives its rows (a failed run retries).
     steps["files"] = steps.get("files", 0) + _delete_files(workspace)

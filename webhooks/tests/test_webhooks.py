@@ -91,6 +91,7 @@ def test_contact_created_reaches_a_local_receiver_signed_and_again_after_a_500(
     assert delivery.status == "succeeded" and delivery.attempts == 2
     first, second = receiver.requests
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert _verify(secret, first)["type"] == "contact.created"  # the one answered with 500 was signed too
     payload = _verify(secret, second)
     assert payload["type"] == "contact.created" and payload["data"]["id"] == contact.pk
     assert payload["data"]["email"] == "ada@example.test"
