@@ -100,7 +100,10 @@ def test_me_export_is_for_people_not_api_keys(world):
     from accounts.models import ApiKey, Role
     from nexusone.api.authentication import hash_api_key
 
+    from billing.tests.factories import paid_features
+
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     prefix, secret = ApiKey.generate_secret()
     ApiKey.unscoped.create(
         workspace=a.workspace, name="ci", prefix=prefix, key_hash=hash_api_key(secret), role=Role.OWNER,
