@@ -140,6 +140,22 @@ def subscription_cancel(subscription_id: str) -> str:
     return SUBSCRIPTION_CANCELED
 
 
+def subscription_renewal_set(subscription_id: str, *, renew: bool) -> str:
+    """Stop (`renew=False`) or resume the renewal at the period's end
+    (`cancel_at_period_end`): a workspace waiting out its deletion grace period
+    must not be billed for another period. `"updated"`, or `SUBSCRIPTION_GONE`
+    on a 404 (nothing left to renew); other failures raise `ProviderError`."""
+    try:
+        plain(client().v1.subscriptions.update(subscription_id, {"cancel_at_period_end": not renew}))
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return SUBSCRIPTION_GONE
+        raise _provider_error(exc) from exc
+    except stripe.StripeError as exc:
+        raise _provider_error(exc) from exc
+    return "updated"
+
+
 def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:
     """The subscription's current state and when it was observed (the
     response's arrival: a fetch that finishes later saw a state at least as new)."""

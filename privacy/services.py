@@ -152,6 +152,7 @@ def deletion_request(
             workspace=locked,
             metadata={"reference": str(deletion.reference), "purge_after": deletion.purge_after.isoformat()},
         )
+        transaction.on_commit(lambda: _renewal_sync_later(deletion.pk))
     return deletion
 
 
@@ -186,7 +187,67 @@ def deletion_restore(*, reference: str, user, request=None) -> Workspace:
         deletion.restored_at = timezone.now()
         deletion.save(update_fields=["status", "restored_at"])
         audit_record(action="privacy.workspace.restored", request=request, user=user, workspace=workspace)
+        transaction.on_commit(lambda: _renewal_sync_later(deletion.pk))
     return workspace
+
+
+# --- the subscription during the grace period ---------------------------------------------
+
+
+def _renewal_sync_later(deletion_id: int) -> None:
+    from privacy import tasks
+
+    tasks.deletion_renewal_sync.delay(deletion_id=deletion_id)
+
+
+def renewal_sync(*, deletion: WorkspaceDeletion) -> str:
+    """Hold the Stripe renewal while a deletion is pending; resume it after a
+    restore, only when the hold was ours (a customer who had chosen to stop
+    renewing keeps that choice). Recorded in `steps` (`renewal`: held or
+    resumed), so it runs once per state; a Stripe failure is recorded and
+    raised, and the hourly purge beat (`renewal_sweep`) tries again."""
+    from billing.models import BillingAccount
+
+    steps = dict(deletion.steps)
+    pending = deletion.status == WorkspaceDeletion.Status.PENDING
+    wanted = "held" if pending else "resumed"
+    if deletion.workspace is None or steps.get("renewal") == wanted:
+        return steps.get("renewal", "none")
+    if not pending and steps.get("renewal") != "held":
+        return "none"  # restored before the hold was placed: nothing of ours to undo
+    account = BillingAccount.unscoped.filter(workspace=deletion.workspace).first()
+    if account is None or not account.stripe_subscription_id:
+        return "none"
+    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
+        return "none"
+    from billing import stripe_gateway
+
+    try:
+        stripe_gateway.subscription_renewal_set(account.stripe_subscription_id, renew=not pending)
+    except Exception as exc:
+        steps["renewal_error"] = getattr(exc, "code", "") or type(exc).__name__
+        WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+        raise
+    steps.pop("renewal_error", None)
+    steps["renewal"] = wanted
+    WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+    return wanted
+
+
+def renewal_sweep(*, limit: int = 50) -> int:
+    """Retry the holds and resumes that failed (`renewal_error` in steps)."""
+    synced = 0
+    retry = WorkspaceDeletion.objects.filter(
+        status__in=(WorkspaceDeletion.Status.PENDING, WorkspaceDeletion.Status.RESTORED),
+        steps__has_key="renewal_error",
+    ).select_related("workspace")[:limit]
+    for deletion in retry:
+        try:
+            renewal_sync(deletion=deletion)
+            synced += 1
+        except Exception:
+            logger.warning("privacy: renewal of deletion %s still failing; retried next run", deletion.pk)
+    return synced
 
 
 # Stripe statuses after which nothing is billed again: no call needed.
@@ -298,8 +359,10 @@ def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
 
 
 def purge_due(*, now=None, limit: int = 20) -> int:
-    """The beat task's body: purge deletions past their grace period."""
+    """The beat task's body: retry failed renewal holds, then purge deletions
+    past their grace period."""
     now = now or timezone.now()
+    renewal_sweep()
     due = WorkspaceDeletion.objects.filter(status=WorkspaceDeletion.Status.PENDING, purge_after__lte=now).order_by(
         "purge_after"
     )[:limit]

@@ -35,6 +35,11 @@ def stripe_api(settings):
         yield mock
 
 
+@pytest.fixture
+def run_commit_hooks(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _subscribed_and_deleted(tenant) -> WorkspaceDeletion:
     plans_ensure_defaults()
     make_account(tenant.workspace)
@@ -121,3 +126,46 @@ def test_a_canceled_subscription_is_not_canceled_again_and_no_subscription_needs
     assert deletion.steps["subscription"] == "already_canceled"
     assert other.steps["subscription"] == "none"
     assert len(stripe_api.calls) == 0
+
+
+def _renewing(cancel_at_period_end: bool) -> dict:
+    body = subscription(SUB, "cus_PurgeTest", "active", "price_pro")
+    body["cancel_at_period_end"] = cancel_at_period_end
+    return body
+
+
+def test_the_grace_period_holds_the_renewal_and_a_restore_resumes_it(world, stripe_api, run_commit_hooks):
+    """Seven days of grace must not bill another period; restoring renews again."""
+    a = world["A"]
+    stripe_api.add(responses.POST, CANCEL_URL, json=_renewing(True))
+    with run_commit_hooks():
+        deletion = _subscribed_and_deleted(a)
+    deletion.refresh_from_db()
+    assert deletion.steps["renewal"] == "held"
+    stripe_api.replace(responses.POST, CANCEL_URL, json=_renewing(False))
+    with run_commit_hooks():
+        services.deletion_restore(reference=deletion.reference, user=a.users["owner"])
+    deletion.refresh_from_db()
+    assert deletion.steps["renewal"] == "resumed"
+    bodies = [c.request.body for c in stripe_api.calls if c.request.method == "POST"]
+    assert bodies == ["cancel_at_period_end=true", "cancel_at_period_end=false"]
+
+
+def test_a_failed_hold_never_refuses_the_deletion_and_the_hourly_beat_places_it(world, stripe_api, run_commit_hooks):
+    a = world["A"]
+    stripe_api.add(
+        responses.POST,
+        CANCEL_URL,
+        status=500,
+        json={"error": {"message": "An unknown error occurred", "type": "api_error"}},
+    )
+    with run_commit_hooks():
+        deletion = _subscribed_and_deleted(a)
+    deletion.refresh_from_db()
+    assert deletion.status == WorkspaceDeletion.Status.PENDING and "renewal_error" in deletion.steps
+    stripe_api.replace(responses.POST, CANCEL_URL, json=_renewing(True))
+    assert services.purge_due() == 0  # not due yet; the sweep retried the hold
+    deletion.refresh_from_db()
+    assert deletion.steps["renewal"] == "held" and "renewal_error" not in deletion.steps
+    assert services.purge_due() == 0
+    assert len([c for c in stripe_api.calls if c.request.method == "POST"]) == 2  # held once, not again
