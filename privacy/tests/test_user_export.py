@@ -98,9 +98,11 @@ def test_me_export_is_for_people_not_api_keys(world):
     from rest_framework.test import APIClient
 
     from accounts.models import ApiKey, Role
+    from billing.tests.factories import paid_features
     from nexusone.api.authentication import hash_api_key
 
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     prefix, secret = ApiKey.generate_secret()
     ApiKey.unscoped.create(
         workspace=a.workspace, name="ci", prefix=prefix, key_hash=hash_api_key(secret), role=Role.OWNER,
