@@ -208,9 +208,11 @@ class CampaignDetailView(CampaignPage):
                 launching.campaign_set_status(campaign=campaign, action=action, user=request.user, request=request)
                 messages.success(request, _("Saved."))
             elif action == "sync":
-                today = timezone.now().date()
-                insights.insights_sync(campaign=campaign, since=today - timedelta(days=27), until=today)
-                messages.success(request, _("Figures updated."))
+                run = insights.insights_sync_now(campaign=campaign)
+                if run is not None and run.status == run.Status.RUNNING:
+                    messages.info(request, _("Meta is preparing the figures; they appear here in a few minutes."))
+                else:
+                    messages.success(request, _("Figures updated."))
             elif action == "conclude":
                 winner = _int(request.POST.get("winner", ""))
                 abtest.ab_conclude(

@@ -130,9 +130,24 @@ class CampaignOutput(serializers.Serializer):
         ).data
 
 
+class InsightRunOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    report_run_id = serializers.CharField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    status = serializers.ChoiceField(choices=["running", "completed", "failed", "skipped", "expired"])
+    provider_status = serializers.CharField(help_text="The provider's own word, e.g. Meta's “Job Running”.")
+    percent = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
 class SyncOutput(serializers.Serializer):
     rows = serializers.IntegerField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
+    run = InsightRunOutput(allow_null=True)
 
 
 class InsightRowOutput(serializers.Serializer):

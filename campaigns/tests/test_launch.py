@@ -265,7 +265,8 @@ def test_pause_resume_archive_mirror_meta(funded, meta_app, graph):
     assert client.delete(f"{URL}{draft['id']}").status_code == 204
 
 
-def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
+def test_insights_from_meta_strings_and_actions(funded, meta_app, graph, monkeypatch):
+    monkeypatch.setattr("campaigns.insights.sleep", lambda seconds: None)
     connect_meta(funded.workspace)
     client = funded.client("member")
     draft = _draft(client, variants=2)
@@ -292,10 +293,19 @@ def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
         ("B", "2026-12-01", 20),
         ("A", "2026-12-02", 80),
     ]
-    insights_request = graph.calls("/insights")[0]
-    params = dict(insights_request.url.params)
-    assert params["level"] == "ad" and params["time_increment"] == "1"
+    # An asynchronous report run: POST /act_{id}/insights, polled until "Job Completed", rows paged 2 by 2.
+    start = graph.calls(f"/{g.ACCOUNT}/insights")[0]
+    params = graph.form(start)
+    assert start.method == "POST" and params["level"] == "ad" and params["time_increment"] == "1"
     assert "actions" in params["fields"] and "action_values" in params["fields"]
+    assert json.loads(params["time_range"]) == {"since": "2026-12-01", "until": "2026-12-02"}
+    assert json.loads(params["filtering"]) == [
+        {"field": "campaign.id", "operator": "EQUAL", "value": body["external_campaign_id"]}
+    ]
+    run_id = next(iter(graph.reports))
+    assert graph.reports[run_id]["polls"] == 3  # Not Started → Running → Completed
+    pages = [r for r in graph.calls(f"/{run_id}/insights") if r.method == "GET"]
+    assert [r.url.params.get("after") for r in pages] == [None, "2"]
 
     from analytics.models import MetricRollup
 
