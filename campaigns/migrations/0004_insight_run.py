@@ -6,41 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_workspace_settings'),
-        ('campaigns', '0003_module_costs'),
+        ("accounts", "0003_workspace_settings"),
+        ("campaigns", "0003_module_costs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InsightRun',
+            name="InsightRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('since', models.DateField(verbose_name='from')),
-                ('until', models.DateField(verbose_name='to')),
-                ('report_run_id', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed'), ('skipped', 'Skipped'), ('expired', 'Expired')], default='running', max_length=10, verbose_name='status')),
-                ('provider_status', models.CharField(blank=True, max_length=40)),
-                ('percent', models.PositiveSmallIntegerField(default=0)),
-                ('polls', models.PositiveIntegerField(default=0)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('error', models.CharField(blank=True, max_length=1000, verbose_name='error')),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='insight_runs', to='campaigns.campaign')),
-                ('workspace', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("since", models.DateField(verbose_name="from")),
+                ("until", models.DateField(verbose_name="to")),
+                ("report_run_id", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                            ("expired", "Expired"),
+                        ],
+                        default="running",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("provider_status", models.CharField(blank=True, max_length=40)),
+                ("percent", models.PositiveSmallIntegerField(default=0)),
+                ("polls", models.PositiveIntegerField(default=0)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("error", models.CharField(blank=True, max_length=1000, verbose_name="error")),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="insight_runs",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'insights report',
-                'verbose_name_plural': 'insights reports',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'updated_at'], name='campaigns_insightrun_status')],
+                "verbose_name": "insights report",
+                "verbose_name_plural": "insights reports",
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["status", "updated_at"], name="campaigns_insightrun_status")],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('unscoped', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]
