@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from campaigns import abtest, currencies, generators, insights, launching, posts, services
-from campaigns.models import AdInsight, AdVariant, BudgetType, Campaign, Generation, Objective, SocialPost
+from campaigns.models import (
+    AdInsight,
+    AdVariant,
+    BudgetType,
+    Campaign,
+    Generation,
+    InsightRun,
+    Objective,
+    SocialPost,
+)
 from campaigns.validation import CALLS_TO_ACTION, COPY_LANGUAGES
 from emails.views import error_text
 from nexusone.errors import ApplicationError
@@ -182,6 +191,9 @@ class CampaignDetailView(CampaignPage):
             ab=abtest.ab_result(campaign=campaign) if campaign.launched_at else None,
             reports=list(campaign.refresh_reports.order_by("-created_at")[:5]),
             ctas=CALLS_TO_ACTION,
+            # Where the last insights report stands (running at Meta, or why it failed).
+            insight_run=InsightRun.objects.filter(campaign=campaign).order_by("-created_at").first(),
+            unresolved_interests=(campaign.launch_state or {}).get("unresolved_interests") or [],
         )
         return context
 

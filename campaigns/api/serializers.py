@@ -106,6 +106,9 @@ class CampaignOutput(serializers.Serializer):
     provider = serializers.CharField(help_text='"offline" or "meta" once launched')
     external_campaign_id = serializers.CharField()
     launch_error = serializers.CharField()
+    unresolved_interests = serializers.SerializerMethodField(
+        help_text="Interest names Meta's targeting search did not know; they were left out of the targeting."
+    )
     launched_at = serializers.DateTimeField(allow_null=True)
     last_synced_at = serializers.DateTimeField(allow_null=True)
     copy_provider = serializers.CharField(help_text='"offline" when the copy came from the offline writer')
@@ -113,6 +116,11 @@ class CampaignOutput(serializers.Serializer):
     variants = VariantOutput(many=True, source="variant_list")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_unresolved_interests(self, campaign: Campaign) -> list[str]:
+        state = campaign.launch_state if isinstance(campaign.launch_state, dict) else {}
+        return [str(name) for name in state.get("unresolved_interests") or []]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_ad_creative(self, campaign: Campaign) -> dict:

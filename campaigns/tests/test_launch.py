@@ -359,3 +359,43 @@ def test_a_library_image_is_uploaded_once_and_used_by_every_creative(funded, met
     for creative in graph.created["adcreatives"]:
         link = json.loads(creative["object_story_spec"])["link_data"]
         assert link["image_hash"] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9" and "picture" not in link
+
+
+def test_a_lead_campaign_with_an_instant_form_and_a_zero_decimal_account(funded, meta_app, graph):
+    """LEAD_GENERATION with `lead_form_id`: the ad set promotes the Page with `destination_type: ON_AD`,
+    each creative's call to action opens the form; a JPY account gets the amount itself (offset 1);
+    an interest Meta does not know is left out and named back to the user."""
+    connection = connect_meta(funded.workspace, lead_form_id="778899001122")
+    assets = {**connection.assets, "ad_accounts": [{**connection.assets["ad_accounts"][0], "currency": "JPY"}]}
+    Connection.unscoped.filter(pk=connection.pk).update(assets=assets)
+    client = funded.client("member")
+    draft = _draft(
+        client,
+        objective="LEAD_GENERATION",
+        budget={"amount": "3000", "currency": "JPY"},
+        target_audience={"interests": ["Yoga", "Underwater basket weaving"], "genders": ["male", "female"]},
+        ad_creative={"call_to_action": "SIGN_UP"},
+    )
+    body = launch(client, draft["id"])
+    assert body["status"] == "active", body["launch_error"]
+    assert graph.created["campaigns"][0]["objective"] == "OUTCOME_LEADS"
+    adset = graph.created["adsets"][0]
+    assert adset["daily_budget"] == "3000"  # JPY has no minor unit
+    assert (adset["optimization_goal"], adset["destination_type"]) == ("LEAD_GENERATION", "ON_AD")
+    assert json.loads(adset["promoted_object"]) == {"page_id": g.PAGE}
+    targeting = json.loads(adset["targeting"])
+    assert "genders" not in targeting  # both = everyone
+    assert targeting["flexible_spec"] == [{"interests": [g.INTERESTS["yoga"]]}]
+    assert body["unresolved_interests"] == ["Underwater basket weaving"]
+    for creative in graph.created["adcreatives"]:
+        cta = json.loads(creative["object_story_spec"])["link_data"]["call_to_action"]
+        assert cta == {"type": "SIGN_UP", "value": {"lead_gen_form_id": "778899001122"}}
+
+
+def test_a_lead_campaign_without_form_or_pixel_is_400(funded, meta_app, graph):
+    connect_meta(funded.workspace)
+    client = funded.client("member")
+    draft = _draft(client, objective="LEAD_GENERATION")
+    response = client.post(f"{URL}{draft['id']}/launch")
+    assert response.status_code == 400 and response.json()["error"]["details"]["missing"] == ["lead_form_id"]
+    assert graph.requests == []
