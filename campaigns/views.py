@@ -63,6 +63,8 @@ def draft_from_form(post) -> dict:
             "image_url": post.get("image_url", ""),
             "call_to_action": post.get("call_to_action", "LEARN_MORE"),
             "destination_url": post.get("destination_url", ""),
+            "pixel_id": post.get("pixel_id", "").strip(),
+            "lead_form_id": post.get("lead_form_id", "").strip(),
         },
         "budget": {
             "type": post.get("budget_type", ""),

@@ -248,6 +248,11 @@ class MetaAds:
             body = self.get(path, {**params, "after": after})
         return rows
 
+    def tracking(self, campaign, key: str) -> str:
+        """`pixel_id` / `lead_form_id`: the campaign's own, else the connection's settings."""
+        own = (campaign.ad_creative or {}).get(key) if isinstance(campaign.ad_creative, dict) else None
+        return str(own or self.settings.get(key) or "")
+
     # --- targeting -----------------------------------------------------------------------
 
     def resolve_interests(self, names: list[str]) -> tuple[list[dict], list[str]]:
@@ -329,13 +334,13 @@ class MetaAds:
         fields["daily_budget" if campaign.budget_type == "daily" else "lifetime_budget"] = minor
         if campaign.end_time:
             fields["end_time"] = campaign.end_time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        if campaign.objective == "LEAD_GENERATION" and self.settings.get("lead_form_id"):
+        if campaign.objective == "LEAD_GENERATION" and self.tracking(campaign, "lead_form_id"):
             fields["destination_type"] = "ON_AD"
             fields["promoted_object"] = {"page_id": self.page_id}
         elif campaign.objective in ("CONVERSIONS", "LEAD_GENERATION"):
             event = "PURCHASE" if campaign.objective == "CONVERSIONS" else "LEAD"
             fields["optimization_goal"] = "OFFSITE_CONVERSIONS"
-            fields["promoted_object"] = {"pixel_id": str(self.settings.get("pixel_id")), "custom_event_type": event}
+            fields["promoted_object"] = {"pixel_id": self.tracking(campaign, "pixel_id"), "custom_event_type": event}
         state["adset_budget_minor"] = minor
         return self.create("adsets", fields)
 
@@ -358,8 +363,8 @@ class MetaAds:
         creative = campaign.ad_creative
         link = creative["destination_url"]
         cta: dict[str, Any] = {"type": variant.call_to_action, "value": {"link": link}}
-        if campaign.objective == "LEAD_GENERATION" and self.settings.get("lead_form_id"):
-            cta["value"] = {"lead_gen_form_id": str(self.settings["lead_form_id"])}
+        if campaign.objective == "LEAD_GENERATION" and self.tracking(campaign, "lead_form_id"):
+            cta["value"] = {"lead_gen_form_id": self.tracking(campaign, "lead_form_id")}
         link_data: dict[str, Any] = {
             "link": link,
             "message": variant.primary_text,

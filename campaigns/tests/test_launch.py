@@ -362,10 +362,10 @@ def test_a_library_image_is_uploaded_once_and_used_by_every_creative(funded, met
 
 
 def test_a_lead_campaign_with_an_instant_form_and_a_zero_decimal_account(funded, meta_app, graph):
-    """LEAD_GENERATION with `lead_form_id`: the ad set promotes the Page with `destination_type: ON_AD`,
-    each creative's call to action opens the form; a JPY account gets the amount itself (offset 1);
-    an interest Meta does not know is left out and named back to the user."""
-    connection = connect_meta(funded.workspace, lead_form_id="778899001122")
+    """LEAD_GENERATION with the campaign's `ad_creative.lead_form_id`: the ad set promotes the Page
+    with `destination_type: ON_AD`, each creative's call to action opens the form; a JPY account gets
+    the amount itself (offset 1); an interest Meta does not know is left out and named back to the user."""
+    connection = connect_meta(funded.workspace)
     assets = {**connection.assets, "ad_accounts": [{**connection.assets["ad_accounts"][0], "currency": "JPY"}]}
     Connection.unscoped.filter(pk=connection.pk).update(assets=assets)
     client = funded.client("member")
@@ -374,7 +374,7 @@ def test_a_lead_campaign_with_an_instant_form_and_a_zero_decimal_account(funded,
         objective="LEAD_GENERATION",
         budget={"amount": "3000", "currency": "JPY"},
         target_audience={"interests": ["Yoga", "Underwater basket weaving"], "genders": ["male", "female"]},
-        ad_creative={"call_to_action": "SIGN_UP"},
+        ad_creative={"call_to_action": "SIGN_UP", "lead_form_id": "778899001122"},
     )
     body = launch(client, draft["id"])
     assert body["status"] == "active", body["launch_error"]
@@ -399,3 +399,17 @@ def test_a_lead_campaign_without_form_or_pixel_is_400(funded, meta_app, graph):
     response = client.post(f"{URL}{draft['id']}/launch")
     assert response.status_code == 400 and response.json()["error"]["details"]["missing"] == ["lead_form_id"]
     assert graph.requests == []
+
+
+def test_a_conversion_campaign_with_its_own_pixel(funded, meta_app, graph):
+    connect_meta(funded.workspace)
+    client = funded.client("member")
+    assert client.post(URL, request_body(ad_creative={"pixel_id": "pixel-1"}), format="json").status_code == 400
+    draft = _draft(client, objective="CONVERSIONS", ad_creative={"pixel_id": "1234567890123456"})
+    assert draft["ad_creative"]["pixel_id"] == "1234567890123456"
+    body = launch(client, draft["id"])
+    assert body["status"] == "active", body["launch_error"]
+    adset = graph.created["adsets"][0]
+    assert graph.created["campaigns"][0]["objective"] == "OUTCOME_SALES"
+    assert adset["optimization_goal"] == "OFFSITE_CONVERSIONS"
+    assert json.loads(adset["promoted_object"]) == {"pixel_id": "1234567890123456", "custom_event_type": "PURCHASE"}
