@@ -16,7 +16,8 @@ and serve the app with (the stand-in prints this line too):
 Ad campaigns: the Marketing API edges (campaign → ad set → creative → ad, targeting search with
 "Yoga"/"Running" and Spanish, asynchronous insights report runs with rows for every ad created, leads,
 Page posts) answer like the campaigns' Graph double; `GET /standin/leadgen?page_id=200001&ad_id=<id>`
-makes a lead at Graph and delivers the signed `leadgen` webhook to the app's `/webhooks/facebook/`.
+makes a lead at Graph and delivers the signed `leadgen` webhook to the app's `/webhooks/facebook/`;
+`GET /standin/created` shows what the campaign, ad set, creative and ad edges received.
 
 Valid keys: OpenAI `sk-standin-valid-key-0123456789`, ElevenLabs `sk_standin_eleven_0123456789`,
 D-ID `c3RhbmRpbjpkaWQ=`, CJ `CJ-standin-key-0123456789`; anything else is refused with the provider's
@@ -91,6 +92,7 @@ def campaign_graph():
     the Graph paths the Login double does not serve; its report runs hold plausible rows for every
     ad it created, day by day, so a launched campaign shows figures."""
     import json
+    import time
     from datetime import date, timedelta
 
     from campaigns.tests import graph_double as g
@@ -99,7 +101,9 @@ def campaign_graph():
         def __init__(self):
             super().__init__()
             self.ad_ids: list[tuple[str, date]] = []
-            self.lead_numbers = iter(range(444000001, 445000000))
+            # Unique across restarts: the app deduplicates leads by id, so a reused id would change nothing.
+            start = 444_000_000_000 + int(time.time()) % 1_000_000 * 1000
+            self.lead_numbers = iter(range(start + 1, start + 1000))
 
         def _create(self, request, path):
             answer = super()._create(request, path)
@@ -232,6 +236,14 @@ def make_server(
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if self.command == "GET" and self._consent(parts, query):
+                return
+            if parts.path == "/standin/created":  # what the Marketing API edges received (tokens left out)
+                hidden = {"access_token", "appsecret_proof"}
+                created = {
+                    edge: [{k: v for k, v in fields.items() if k not in hidden} for fields in rows]
+                    for edge, rows in campaigns.created.items()
+                }
+                self._send(httpx.Response(200, json={"created": created, "status_updates": campaigns.status_updates}))
                 return
             if parts.path == "/standin/leadgen":  # ?page_id=&ad_id=[&form_id=]: Meta delivers a new lead
                 missing = [key for key in ("page_id", "ad_id") if not query.get(key)]
