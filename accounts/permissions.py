@@ -1,6 +1,7 @@
 """Accounts' rules in the permission table (nexusone.permissions).
 
-SPEC: admins manage members and invitations; owners delete the workspace.
+SPEC: admins manage members and invitations; owners delete the workspace
+(privacy's `privacy.workspace.delete`, the one deletion path, with its grace period).
 Keys act for machines, so they never manage keys, people or profiles."""
 
 from accounts.models import Role
@@ -15,7 +16,6 @@ register(
         "Change the workspace's settings (name, region, time zone, language, currency, logo, brand colour)",
     ),
     Rule("accounts.onboarding.dismiss", Role.MEMBER, "Hide or show the getting-started checklist"),
-    Rule("accounts.workspace.delete", Role.OWNER, "Delete the workspace", api_keys=False),
     Rule("accounts.audit.view", Role.OWNER, "Read the audit log"),
     Rule("accounts.member.change_role", Role.ADMIN, "Change a member's role", api_keys=False),
     Rule("accounts.member.remove", Role.ADMIN, "Remove someone else from the workspace", api_keys=False),

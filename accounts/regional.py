@@ -93,7 +93,7 @@ def timezone_choices() -> list:
 
 def region_choices() -> list[tuple[str, str]]:
     """Phone regions (ISO 3166 codes `phonenumbers` knows) named in the active language
-    when `phonenumbers` has the name, else in English; sorted by name."""
+    (CLDR's names through babel, then `phonenumbers`' own, then English); sorted by name."""
     return list(_region_choices(get_language() or "en"))
 
 
@@ -103,9 +103,14 @@ def _region_choices(language: str) -> tuple[tuple[str, str], ...]:
     from phonenumbers import geocoder
 
     language = language.split("-")[0]
+    territories = _cldr(language).territories
     rows = []
     for code in phonenumbers.SUPPORTED_REGIONS:
-        name = geocoder._region_display_name(code, language) or geocoder._region_display_name(code, "en")
+        name = (
+            territories.get(code)
+            or geocoder._region_display_name(code, language)
+            or geocoder._region_display_name(code, "en")
+        )
         if not name:  # a few dependencies without a name (Ascension, Tristan da Cunha): by their country
             continue
         rows.append((code, f"{name} (+{phonenumbers.country_code_for_region(code)})"))
@@ -119,4 +124,17 @@ def is_region(code: str) -> bool:
 
 
 def currency_choices() -> list[tuple[str, str]]:
-    return [(code, code) for code in CURRENCIES]
+    """`("ILS", "ILS · שקל חדש")`: the code, then its name in the active language."""
+    names = _cldr((get_language() or "en").split("-")[0]).currencies
+    return [(code, f"{code} · {names[code]}" if code in names else code) for code in CURRENCIES]
+
+
+@lru_cache(maxsize=8)
+def _cldr(language: str):
+    """CLDR's locale data (babel) for a UI language; English when babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")

@@ -46,6 +46,8 @@ def workspace_create(*, owner: User, name: str, is_personal: bool = False, reque
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})
+    # Modules above accounts may refuse here (billing: free workspaces per person).
+    hooks.workspace_creating.send(sender=Workspace, owner=owner, is_personal=is_personal)
     workspace = Workspace.objects.create(
         name=name[:120],
         slug=_unique_slug(name),
@@ -182,25 +184,6 @@ def workspace_set_logo(
         metadata={"to": {"logo": logo.path if logo is not None else ""}},
     )
     return workspace
-
-
-@transaction.atomic
-def workspace_delete(
-    *, workspace: Workspace, actor: User, actor_role: str, via_api_key: bool = False, request=None
-) -> None:
-    require("accounts.workspace.delete", role=actor_role, api_key=via_api_key)
-    if workspace.is_personal:
-        raise Conflict(
-            _("A personal workspace cannot be deleted; delete the account instead."), code="personal_workspace"
-        )
-    audit_record(
-        action="accounts.workspace.deleted",
-        request=request,
-        user=actor,
-        workspace=None,
-        metadata={"workspace_id": workspace.pk, "name": workspace.name},
-    )
-    workspace.delete()
 
 
 # --- Memberships ---------------------------------------------------------
@@ -422,8 +405,11 @@ def api_key_create(
     via_api_key: bool = False,
     request=None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; return it with its secret, which is never retrievable again."""
+    """Create a key; return it with its secret, which is never retrievable again.
+    SPEC: API keys need a plan with the `api_keys` feature (pro, premium) —
+    403 `plan_required` otherwise."""
     require("accounts.api_key.create", role=actor_role, api_key=via_api_key)
+    hooks.require_feature(workspace=workspace, feature=hooks.API_KEYS)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(details={"name": [_("This field is required.")]})

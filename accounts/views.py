@@ -3,14 +3,11 @@ keys, audit log, profile. Thin: form → service → redirect with a message."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -24,7 +21,7 @@ from accounts.forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from accounts.hooks import workspace_summary
+from accounts.hooks import API_KEYS, dashboard_panels, has_feature, workspace_summary
 from accounts.models import ApiKey, Invitation, Role
 from nexusone.errors import ApplicationError
 from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
@@ -32,10 +29,14 @@ from nexusone.pages import LAST_WORKSPACE_COOKIE, WorkspacePageMixin
 
 @login_required
 def dashboard_redirect(request):
-    """After sign-in: the workspace used last (a cookie set by workspace pages), else the first."""
+    """After sign-in: the workspace used last (a cookie set by workspace pages); in a browser
+    without that cookie, the team workspace joined most recently (an invited teammate, the demo
+    user's "Demo Store"), else the personal one."""
     memberships = selectors.user_memberships(user=request.user)
     last = request.COOKIES.get(LAST_WORKSPACE_COOKIE, "")[:100]
-    membership = (memberships.filter(workspace__slug=last).first() if last else None) or memberships.first()
+    membership = (memberships.filter(workspace__slug=last).first() if last else None) or memberships.order_by(
+        "workspace__is_personal", "-created_at", "-id"
+    ).first()
     if membership is None:
         return redirect("workspace_new")
     return redirect("workspace_dashboard", slug=membership.workspace.slug)
@@ -62,19 +63,10 @@ class DashboardView(WorkspacePageMixin, TemplateView):
         return redirect("workspace_dashboard", slug=slug)
 
 
-DASHBOARD_CHARTS = ("credits", "crm", "whatsapp")
-
-
 def _dashboard_charts(workspace) -> list:
-    """The analytics panels of the last 30 days shown beside the cards: credits by module, leads, messages."""
-    from analytics.dashboard import dashboard, workspace_timezone
-
-    tz = workspace_timezone(workspace)
-    today = timezone.localdate(timezone=tz)
-    _period, panels = dashboard(
-        workspace=workspace, date_from=today - timedelta(days=29), date_to=today, tz=tz, rtl=get_language_bidi()
-    )
-    return [panel for panel in panels if panel.key in DASHBOARD_CHARTS]
+    """The panels modules add beside the cards (analytics: credits by module,
+    leads and messages of the last 30 days), through `accounts.hooks`."""
+    return dashboard_panels(workspace=workspace, rtl=get_language_bidi())
 
 
 class WorkspaceSettingsView(WorkspacePageMixin, TemplateView):
@@ -188,6 +180,8 @@ class ApiKeysView(WorkspacePageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["api_keys"] = ApiKey.objects.select_related("created_by")
         context.setdefault("form", ApiKeyForm())
+        # Keys need a paid plan (SPEC): otherwise the page offers the upgrade instead of the form.
+        context["plan_allows_keys"] = has_feature(workspace=self.workspace, feature=API_KEYS)
         return context
 
     def post(self, request, slug):
@@ -242,7 +236,11 @@ def profile(request):
 def workspace_new(request):
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workspace = services.workspace_create(owner=request.user, name=form.cleaned_data["name"], request=request)
+        try:
+            workspace = services.workspace_create(owner=request.user, name=form.cleaned_data["name"], request=request)
+        except ApplicationError as exc:  # e.g. 409 free_workspace_limit: the reason above the form
+            form.add_error(None, exc.message)
+            return render(request, "accounts/workspace_new.html", {"form": form}, status=exc.status_code)
         messages.success(request, _("Workspace created."))
         return redirect("workspace_dashboard", slug=workspace.slug)
     return render(request, "accounts/workspace_new.html", {"form": form})

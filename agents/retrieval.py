@@ -15,17 +15,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connection
-from django.db.models import Sum
+from django.db import OperationalError, connection, transaction
 
 from agents.models import SEARCH_CONFIGS, Agent, Chunk, Knowledge
 from nexusone.localcache import LocalTTLCache
 
+logger = logging.getLogger(__name__)
 CHUNK_CHARS = 700
 MAX_CHUNKS_PER_ITEM = 2000
 TOP_K = 4
@@ -138,15 +139,18 @@ def reindex_agent(*, agent: Agent) -> None:
 
 # Large knowledge bases (bench/agent_retrieval.py, docs/PERFORMANCE.md): a question made of
 # words common in 100,000 chunks would match, fetch and rank most of them on every message.
-# - An agent with at least BIG_AGENT chunks searches the question's informative lexemes only:
-#   those in under COMMON_SHARE of all chunks by PostgreSQL's own statistics of the column
-#   (pg_stats.most_common_elems, kept by ANALYZE; read once per process per 10 minutes); when
-#   every lexeme is common, the two rarest. Smaller agents search every word, as before.
-# - The matching chunks are ranked from at most CANDIDATES of them; when the cap is reached the
-#   chunks holding every searched lexeme (AND, capped the same way) are ranked first.
+# - An agent with at least BIG_AGENT chunks (`_search_big`) first looks for the chunks holding
+#   every lexeme of the question, then ORs only the informative ones: those in under
+#   COMMON_SHARE of all chunks by PostgreSQL's own statistics of the column
+#   (pg_stats.most_common_elems, kept by ANALYZE; read once per process per 10 minutes), or the
+#   rarest one when every lexeme is common; its trigram fallback has a TRIGRAM_BUDGET_MS budget.
+#   Smaller agents search every word OR-ed, and AND-ed first when the cap is reached.
+# - The matching chunks are ranked from at most CANDIDATES of them.
 CANDIDATES = 250
+TRIGRAM_BUDGET_MS = 40
 BIG_AGENT = 1000
 COMMON_SHARE = 0.05
+SCAN_SHARE = 0.2
 _STATS = LocalTTLCache(ttl=600, max_entries=10_000)
 
 _SQL_FTS = """
@@ -173,6 +177,14 @@ LIMIT %(limit)s
 
 
 _SQL_FTS_LEXEMES = _SQL_FTS.replace("to_tsquery(%(config)s::regconfig, %(tsquery)s)", "%(tsquery)s::tsquery")
+# The same, walking the agent's chunks by their knowledge items (b-tree) instead of the GIN index:
+# ts_match_vq() is the function behind @@, which the planner cannot answer from the GIN index.
+_SQL_FTS_SCAN = _SQL_FTS_LEXEMES.replace(
+    "WHERE c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s AND c.search @@ q.query",
+    "WHERE c.knowledge_id = ANY(%(knowledge)s) AND c.agent_id = %(agent)s AND c.workspace_id = %(workspace)s "
+    "AND ts_match_vq(c.search, q.query)",
+)
+assert _SQL_FTS_SCAN != _SQL_FTS_LEXEMES
 
 
 def _common_lexemes() -> dict[str, float]:
@@ -190,21 +202,18 @@ def _common_lexemes() -> dict[str, float]:
     return common
 
 
+def _knowledge(agent: Agent) -> tuple[int, list[int]]:
+    """The agent's chunk count and knowledge item ids (read once per process per 10 minutes)."""
+    known = _STATS.get(("knowledge", agent.pk))
+    if known is None:
+        rows = list(Knowledge.unscoped.filter(agent_id=agent.pk).values_list("pk", "chunk_count"))
+        known = (sum(count for _pk, count in rows), [pk for pk, _count in rows])
+        _STATS.set(("knowledge", agent.pk), known)
+    return known
+
+
 def _chunk_count(agent: Agent) -> int:
-    count = _STATS.get(("chunks", agent.pk))
-    if count is None:
-        count = Knowledge.unscoped.filter(agent_id=agent.pk).aggregate(total=Sum("chunk_count"))["total"] or 0
-        _STATS.set(("chunks", agent.pk), count)
-    return count
-
-
-def _informative(cursor, agent: Agent, words: list[str]) -> list[str]:
-    """The question's lexemes in the agent's configuration, common ones left out."""
-    cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [agent.search_config, " ".join(words)])
-    lexemes = list(cursor.fetchone()[0] or [])
-    common = _common_lexemes()
-    kept = [lexeme for lexeme in lexemes if common.get(lexeme, 0.0) < COMMON_SHARE]
-    return kept or sorted(lexemes, key=lambda lexeme: common.get(lexeme, 0.0))[:2]
+    return _knowledge(agent)[0]
 
 
 def _lexeme_query(lexemes: list[str], operator: str = "|") -> str:
@@ -217,27 +226,86 @@ def _tsquery(words: list[str], operator: str = "|") -> str:
     return f" {operator} ".join("'" + word.replace("'", "") + "'" for word in words if word.replace("'", ""))
 
 
+def _search_big(cursor, agent: Agent, words: list[str], fts: dict) -> list:
+    """A large agent: chunks holding every lexeme of the question first, then the informative ones.
+
+    EXPLAIN ANALYZE at 100,000 chunks (docs/PERFORMANCE.md): the cost of a query is the size of
+    the posting lists it must OR together — a lexeme in 96 % of the chunks builds a 115,000-entry
+    bitmap (20 ms) and walks thousands of heap pages for 250 arbitrary candidates — while an AND
+    is driven by its rarest lexeme (GIN's fast scan skips through the common ones: 2–5 ms). So:
+    1. AND of all the question's lexemes (a question taken from the FAQ finds its own chunk);
+    2. when that gives fewer than `limit`, OR of the informative lexemes only (each in under
+       COMMON_SHARE of the chunks: short posting lists), or of the single rarest one when every
+       lexeme is common.
+    """
+    cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [agent.search_config, " ".join(words)])
+    lexemes = list(cursor.fetchone()[0] or [])
+    if not lexemes:
+        return []
+    common = _common_lexemes()
+    lexemes.sort(key=lambda lexeme: common.get(lexeme, 0.0))
+    rows: list = []
+    if len(lexemes) > 1:
+        cursor.execute(_SQL_FTS_LEXEMES, {**fts, "tsquery": _lexeme_query(lexemes, "&")})
+        rows = cursor.fetchall()
+    if len(rows) < fts["limit"]:
+        informative = [lexeme for lexeme in lexemes if common.get(lexeme, 0.0) < COMMON_SHARE]
+        if informative or common.get(lexemes[0], 0.0) < SCAN_SHARE:
+            cursor.execute(_SQL_FTS_LEXEMES, {**fts, "tsquery": _lexeme_query(informative or lexemes[:1])})
+        else:
+            # Every lexeme in at least SCAN_SHARE of the chunks: walking the agent's own rows finds
+            # CANDIDATES holders after reading about CANDIDATES / share of them (1,250 at most),
+            # where the GIN index would first build a bitmap of all of them (115,000 entries, 34 ms).
+            _count, knowledge_ids = _knowledge(agent)
+            cursor.execute(_SQL_FTS_SCAN, {**fts, "tsquery": _lexeme_query(lexemes[:1]), "knowledge": knowledge_ids})
+        seen = {row[0] for row in rows}
+        rows = (rows + [row for row in cursor.fetchall() if row[0] not in seen])[: fts["limit"]]
+    return rows
+
+
 def _search_postgresql(agent: Agent, question: str, words: list[str], limit: int) -> list[Hit]:
     params = {"agent": agent.pk, "workspace": agent.workspace_id, "limit": limit}
     rows: list = []
     with connection.cursor() as cursor:
         fts = {**params, "config": agent.search_config, "candidates": CANDIDATES}
-        if words and _chunk_count(agent) >= BIG_AGENT:
-            sql, terms_, build = _SQL_FTS_LEXEMES, _informative(cursor, agent, words), _lexeme_query
-        else:
-            sql, terms_, build = _SQL_FTS, words, _tsquery
-        if terms_:
-            cursor.execute(sql, {**fts, "tsquery": build(terms_)})
+        big = bool(words) and _chunk_count(agent) >= BIG_AGENT
+        if big:
+            rows = _search_big(cursor, agent, words, fts)
+        elif words:
+            cursor.execute(_SQL_FTS, {**fts, "tsquery": _tsquery(words)})
             rows = cursor.fetchall()
-            if rows and rows[0][5] >= CANDIDATES and len(terms_) > 1:
-                cursor.execute(sql, {**fts, "tsquery": build(terms_, "&")})
+            if rows and rows[0][5] >= CANDIDATES and len(words) > 1:
+                cursor.execute(_SQL_FTS, {**fts, "tsquery": _tsquery(words, "&")})
                 every = cursor.fetchall()
                 seen = {row[0] for row in every}
                 rows = (every + [row for row in rows if row[0] not in seen])[:limit]
         if not rows and words and _has_trigram():
-            cursor.execute(_SQL_TRGM, {**params, "question": " ".join(words)})
-            rows = [row for row in cursor.fetchall() if row[4] >= 0.5]
+            rows = _search_trigram(cursor, {**params, "question": " ".join(words)}, big=big)
     return [Hit(chunk_id=r[0], knowledge_id=r[1], title=r[2], text=r[3], score=float(r[4])) for r in rows]
+
+
+def _search_trigram(cursor, params: dict, *, big: bool) -> list:
+    """Typos: trigram word similarity against the chunks' text. Over a large agent a question of
+    common trigrams can take seconds (measured: 2 s at 100,000 chunks), so there it gets a time
+    budget and, past it, no answer — the agent says it does not know — rather than a stalled reply."""
+    if not big:
+        cursor.execute(_SQL_TRGM, params)
+        return [row for row in cursor.fetchall() if row[4] >= 0.5]
+    try:
+        with transaction.atomic():
+            # Local to this transaction (or savepoint, when the caller holds one): put back before
+            # leaving so the caller's later statements keep their own limit; a cancelled query rolls
+            # the savepoint back, and the setting with it.
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{TRIGRAM_BUDGET_MS}ms"])
+            cursor.execute(_SQL_TRGM, params)
+            rows = [row for row in cursor.fetchall() if row[4] >= 0.5]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return rows
+    except OperationalError:  # QueryCanceled: over the budget
+        logger.info("agents: trigram fallback over its %s ms budget", TRIGRAM_BUDGET_MS)
+        return []
 
 
 def _stem(word: str) -> str:

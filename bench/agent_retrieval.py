@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # the project before bench/ (its files must not stand in for apps)
+sys.path.insert(1, str(ROOT / "bench"))
 
 VOCABULARY = 20_000
 FUNCTION_WORDS = ("the", "a", "of", "and", "to", "in", "is", "for", "on", "with", "as", "at", "by", "we", "you",
@@ -92,7 +92,7 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 def recreate_database(database_url: str) -> None:
-    from journeys import recreate_database as recreate
+    from journey_steps import recreate_database as recreate
 
     recreate(database_url)
 
@@ -123,9 +123,10 @@ def main() -> None:
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, see the docstring.")
     recreate_database(database_url)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"}
+    from journey_steps import bench_environment
+
+    env = bench_environment()
     subprocess.run([sys.executable, str(ROOT / "bench" / "_schema.py")], check=True, env=env)
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"})
 
     import django
 
@@ -182,6 +183,13 @@ def main() -> None:
                 "UPDATE agents_chunk SET search = to_tsvector('english', text) WHERE search IS NULL AND agent_id = %s",
                 [target.pk],
             )
+            # What agents.services keeps (retrieval reads it to tell a large agent): without it every
+            # agent looked small and the large-agent search was never measured.
+            cursor.execute(
+                "UPDATE agents_knowledge k SET chunk_count = (SELECT count(*) FROM agents_chunk c "
+                "WHERE c.knowledge_id = k.id) WHERE k.agent_id = %s",
+                [target.pk],
+            )
         return texts
 
     add_chunks(other, 20_000, 0)
@@ -197,6 +205,7 @@ def main() -> None:
             cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('agents_chunk'))")
             table_size = cursor.fetchone()[0]
         load_seconds = time.perf_counter() - started
+        retrieval._STATS.clear()  # this size's statistics, as a process started after the load would read them
         questions = []
         for n in range(args.questions + 50):
             kind = n % 3

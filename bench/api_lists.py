@@ -79,7 +79,7 @@ def seed_base(neighbours: int) -> tuple[int, str]:
 
     from accounts.models import ApiKey, User, Workspace
     from accounts.services import workspace_create
-    from billing.models import Plan
+    from billing.models import BillingAccount, Plan
     from billing.services import credits_adjust, plans_ensure_defaults
     from nexusone.api.authentication import hash_api_key
 
@@ -87,6 +87,8 @@ def seed_base(neighbours: int) -> tuple[int, str]:
     Plan.objects.update(api_requests_per_minute=10**9)
     owner = User.objects.create_user(email="owner@bench.test", password="x" * 20)
     workspace = workspace_create(owner=owner, name="Bench")
+    # API keys need a plan with the api_keys feature (SPEC: pro, premium)
+    BillingAccount.unscoped.filter(workspace=workspace).update(plan=Plan.objects.get(key="pro"))
     prefix, secret = ApiKey.generate_secret()
     ApiKey.unscoped.create(
         workspace=workspace, name="bench", prefix=prefix, key_hash=hash_api_key(secret), created_by=owner

@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # the project before bench/ (its files must not stand in for apps)
+sys.path.insert(1, str(ROOT / "bench"))
 
 SINK = """
 import sys, time
@@ -50,7 +50,7 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
-    from journeys import recreate_database
+    from journey_steps import bench_environment, recreate_database
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=100_000)
@@ -60,7 +60,7 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, see the docstring.")
     recreate_database(database_url)
     port = 18925
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"}
+    env = bench_environment()
     subprocess.run([sys.executable, str(ROOT / "bench" / "_schema.py")], check=True, env=env)
     sink = subprocess.Popen(
         [sys.executable, "-c", SINK.format(root=str(ROOT), port=port)], stdout=subprocess.PIPE, text=True
@@ -68,8 +68,6 @@ def main() -> None:
     assert sink.stdout.readline().strip() == "ready"
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "nexusone.settings",
-            "LOG_LEVEL": "WARNING",
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",
             "EMAIL_VERIFIED_DOMAINS": "bench.example",
@@ -78,12 +76,12 @@ def main() -> None:
         }
     )
     try:
-        run(args.recipients)
+        run(args.recipients, port)
     finally:
         sink.terminate()
 
 
-def run(recipients: int) -> None:
+def run(recipients: int, port: int) -> None:
     import django
 
     django.setup()
@@ -140,22 +138,48 @@ def run(recipients: int) -> None:
         accept_rss = peak_rss_mb()
         ids = list(EmailMessage.objects.filter(campaign_id=campaign.pk).order_by("pk").values_list("pk", flat=True))
         sent, early_rss = 0, 0.0
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         for start in range(0, len(ids), 10_000):
             part = ids[start : start + 10_000]
             sent += chunk_send(campaign_id=campaign.pk, first_id=part[0], last_id=part[-1]).sent
             if not early_rss:
                 early_rss = peak_rss_mb()
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+        raw_count, raw_seconds = floor(campaign, port, min(sent, 10_000))
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(
         "| recipients | accept (s) | RSS after accept | sent | send (s) | messages/s, 1 process "
+        "| sender CPU ms per message | floor: same bytes, bare smtplib, messages/s | ratio to the floor "
         "| RSS after 10k | RSS at end |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rate, raw_rate = sent / seconds, raw_count / raw_seconds
     print(
-        f"| {recipients:,} | {accepted:.1f} | {accept_rss:.0f} MB | {sent:,} | {seconds:.1f} | {sent / seconds:,.0f} | "
+        f"| {recipients:,} | {accepted:.1f} | {accept_rss:.0f} MB | {sent:,} | {seconds:.1f} | {rate:,.0f} | "
+        f"{cpu * 1000 / sent:.2f} | {raw_rate:,.0f} | {rate / raw_rate:.2f} | "
         f"{early_rss:.0f} MB | {peak_rss_mb():.0f} MB |"
     )
+
+
+def floor(campaign, port: int, count: int) -> tuple[int, float]:
+    """The same sink, the same message bytes, no database and no composing: `count` messages
+    over one smtplib connection (measured in the same run, after the campaign)."""
+    import smtplib
+
+    from emails.content import Recipient
+    from emails.sending import Composer
+
+    composer = Composer(campaign)
+    message = composer.build(
+        message_pk=1, to="c1@clientes.example", recipient=Recipient(email="c1@clientes.example"), variant=0,
+        connection=None,
+    )  # fmt: skip
+    raw = message.message().as_bytes(linesep="\r\n")
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        began = time.perf_counter()
+        for n in range(count):
+            smtp.sendmail("hola@bench.example", [f"c{n}@clientes.example"], raw)
+        return count, time.perf_counter() - began
 
 
 if __name__ == "__main__":

@@ -95,6 +95,11 @@ def prepare(url: str) -> tuple[str, str]:
 
     owner = User.objects.create_user("sse-bench@example.test", "x" * 16)
     workspace: Workspace = workspace_create_personal(user=owner)
+    from billing.models import BillingAccount, Plan
+    from billing.services import plans_ensure_defaults
+
+    plans_ensure_defaults()  # API keys need a plan with the api_keys feature (SPEC: pro, premium)
+    BillingAccount.unscoped.filter(workspace=workspace).update(plan=Plan.objects.get(key="pro"))
     prefix, secret = ApiKey.generate_secret()
     ApiKey.unscoped.create(workspace=workspace, name="bench", prefix=prefix, key_hash=hash_api_key(secret),
                            created_by=owner, role="owner")  # fmt: skip

@@ -26,6 +26,9 @@ MODULE_KEYS = (
     "content",
 )
 
+# SPEC: API keys and outgoing webhooks need pro or premium.
+PAID_FEATURES = ("api_keys", "webhooks")
+
 PLANS = [
     {
         "key": "free",
@@ -59,7 +62,7 @@ PLANS = [
         "landing_pages": 20,
         "whatsapp_numbers": 5,
         "api_requests_per_minute": 300,
-        "features": [*MODULE_KEYS, "ab_tests"],
+        "features": [*MODULE_KEYS, *PAID_FEATURES, "ab_tests"],
         "name": {"en": "Pro", "es": "Pro", "pt": "Pro", "ar": "احترافي", "he": "מקצועי"},
         "description": {
             "en": "For growing businesses: 500 credits a month and higher limits.",
@@ -80,7 +83,7 @@ PLANS = [
         "landing_pages": None,  # unlimited
         "whatsapp_numbers": 20,
         "api_requests_per_minute": 1000,
-        "features": [*MODULE_KEYS, "ab_tests", "priority_support"],
+        "features": [*MODULE_KEYS, *PAID_FEATURES, "ab_tests", "priority_support"],
         "name": {"en": "Premium", "es": "Premium", "pt": "Premium", "ar": "بريميوم", "he": "פרימיום"},
         "description": {
             "en": "For teams at scale: 2,000 credits a month and unlimited landing pages.",

@@ -154,6 +154,14 @@ class BillingAccount(WorkspaceOwned):
     # When the Stripe subscription state applied last was fetched: an older
     # fetch finishing later must not overwrite a newer one.
     stripe_synced_at = models.DateTimeField(null=True, blank=True)
+    # Whether the free plan's monthly credits reach this account: only the one
+    # workspace holding its owner's allowance (one per verified person, see
+    # `FreeAllowance`). Accounts older than the rule keep theirs.
+    free_allowance = models.BooleanField(
+        _("free plan credits"),
+        default=True,
+        help_text=_("The free plan's monthly credits are granted here (one workspace per verified person)."),
+    )
 
     class Meta:
         constraints = [
@@ -181,6 +189,26 @@ def lean_workspace_fk():
     return models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
     )
+
+
+class FreeAllowance(models.Model):
+    """One row per verified person who has received the free plan's credits.
+
+    `person` is a keyed hash (HMAC-SHA256 with a server key) of the verified,
+    normalised e-mail address, so the table cannot be read back into
+    addresses, and it has no link to the user or the workspace: it survives
+    account and workspace deletion, which is the point — signing up again
+    with the same address does not earn a second allowance."""
+
+    person = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("free allowance")
+        verbose_name_plural = _("free allowances")
+
+    def __str__(self) -> str:
+        return self.person[:12]
 
 
 class LedgerEntry(WorkspaceOwned):

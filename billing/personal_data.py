@@ -13,6 +13,11 @@ register(
     Holding("billing.Plan", not_personal=("name",), note="The catalogue; no personal data."),
     Holding("billing.CreditPack", not_personal=("name",), note="The catalogue; no personal data."),
     Holding(
+        "billing.FreeAllowance",
+        note="A keyed hash (HMAC-SHA256) of each verified e-mail that received the free plan's credits, with no link "
+        "to the user: kept after account deletion so the allowance is granted once per person.",
+    ),
+    Holding(
         "billing.BillingAccount",
         note="Plan, balances and Stripe ids; the subscription is canceled before a purge.",
     ),

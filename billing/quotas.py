@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from billing.models import BillingAccount, Plan
-from billing.selectors import billing_account_get
+from billing.selectors import billing_account_get, plan_includes
 from nexusone.errors import PlanRequired, QuotaExceeded
 
 Usage = int | Callable[[], int]
@@ -59,8 +59,18 @@ def quota_check_whatsapp_numbers(*, workspace, used: Usage, adding: int = 1) -> 
     )  # fmt: skip
 
 
+FEATURE_API_KEYS = "api_keys"
+FEATURE_WEBHOOKS = "webhooks"
+
+
 def plan_require(*, workspace, feature: str) -> None:
-    """403 `plan_required` unless the workspace's plan lists `feature`."""
+    """403 `plan_required` unless the workspace's plan lists `feature`.
+
+    The cached plan (`plan_includes`, read on every API-key request) answers
+    yes without a query; a no is confirmed against the account first, so a
+    plan bought a moment ago in another process is honoured at once."""
+    if plan_includes(workspace=workspace, feature=feature):
+        return
     plan = billing_account_get(workspace=workspace).plan
     if feature in (plan.features or []):
         return

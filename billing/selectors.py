@@ -45,22 +45,34 @@ def module_cost(module: str) -> int | None:
     return ModuleCost.objects.filter(module=module, is_active=True).values_list("credits", flat=True).first()
 
 
-def plan_requests_per_minute(*, workspace) -> int:
-    """The workspace plan's API rate, cached in this process for
-    `RATE_LIMITS.ttl` seconds (a plan change drops it at once in the process
-    that made it; other processes follow within the TTL)."""
-    limit = RATE_LIMITS.get(workspace.pk)
-    if limit is None:
-        limit = (
+def _plan_facts(workspace) -> tuple[int, frozenset[str]]:
+    """(API rate, feature keys) of the workspace's plan, cached in this process
+    for `RATE_LIMITS.ttl` seconds (a plan change drops it at once in the
+    process that made it; other processes follow within the TTL). One query
+    when cold; read on every API request (the throttle, API key checks)."""
+    facts = RATE_LIMITS.get(workspace.pk)
+    if facts is None:
+        row = (
             BillingAccount.unscoped.filter(workspace_id=workspace.pk)
-            .values_list("plan__api_requests_per_minute", flat=True)
+            .values_list("plan__api_requests_per_minute", "plan__features")
             .first()
         )
-        if limit is None:  # no account yet: it will open on the default plan
-            limit = Plan.objects.filter(is_default=True).values_list("api_requests_per_minute", flat=True).first()
-        limit = limit or settings.API_DEFAULT_REQUESTS_PER_MINUTE
-        RATE_LIMITS.set(workspace.pk, limit)
-    return limit
+        if row is None:  # no account yet: it will open on the default plan
+            row = Plan.objects.filter(is_default=True).values_list("api_requests_per_minute", "features").first()
+        limit, features = row or (None, [])
+        facts = (limit or settings.API_DEFAULT_REQUESTS_PER_MINUTE, frozenset(features or ()))
+        RATE_LIMITS.set(workspace.pk, facts)
+    return facts
+
+
+def plan_requests_per_minute(*, workspace) -> int:
+    """The workspace plan's API rate (cached, see `_plan_facts`)."""
+    return _plan_facts(workspace)[0]
+
+
+def plan_includes(*, workspace, feature: str) -> bool:
+    """Whether the workspace's plan lists `feature` (cached, see `_plan_facts`)."""
+    return feature in _plan_facts(workspace)[1]
 
 
 def billing_account_get(*, workspace) -> BillingAccount:

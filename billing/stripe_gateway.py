@@ -74,15 +74,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _provider_error(exc: stripe.StripeError) -> ProviderError:
+    return ProviderError(
+        _("The payment provider could not complete the request. Try again."),
+        code="payment_provider_error",
+        details={"provider": "stripe", "type": type(exc).__name__},
+    )
+
+
 def _call(method, *args, **kwargs) -> dict:
     try:
         result = method(*args, **kwargs)
     except stripe.StripeError as exc:
-        raise ProviderError(
-            _("The payment provider could not complete the request. Try again."),
-            code="payment_provider_error",
-            details={"provider": "stripe", "type": type(exc).__name__},
-        ) from exc
+        raise _provider_error(exc) from exc
     return plain(result)
 
 
@@ -110,9 +114,46 @@ def portal_session_create(*, customer: str, return_url: str) -> dict:
     return _call(client().v1.billing_portal.sessions.create, {"customer": customer, "return_url": return_url})
 
 
-def subscription_cancel(subscription_id: str) -> dict:
-    """Cancel at once (a deleted workspace's subscription; privacy.deletion)."""
-    return _call(client().v1.subscriptions.cancel, subscription_id)
+SUBSCRIPTION_CANCELED = "canceled"
+SUBSCRIPTION_GONE = "already_canceled"
+
+
+def subscription_cancel(subscription_id: str) -> str:
+    """Cancel at once, without proration (a deleted workspace's subscription:
+    privacy's purge). `SUBSCRIPTION_CANCELED`, or `SUBSCRIPTION_GONE` when
+    Stripe answers 404: it says "No such subscription" both for an id it never
+    had and for one already canceled (by the customer in the portal, or by an
+    earlier run whose answer was lost), and either way nothing is billed any
+    more. Any other failure (5xx, timeouts, 429, a wrong key) raises
+    `ProviderError`, so the caller retries and the cancel is never skipped.
+    A DELETE takes no idempotency key, and needs none: repeating it is a 404."""
+    try:
+        data = plain(client().v1.subscriptions.cancel(subscription_id))
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return SUBSCRIPTION_GONE
+        raise _provider_error(exc) from exc
+    except stripe.StripeError as exc:
+        raise _provider_error(exc) from exc
+    if data.get("status") != "canceled":  # a 200 always says canceled; anything else is not done
+        raise ProviderError(code="payment_provider_error", details={"provider": "stripe", "status": data.get("status")})
+    return SUBSCRIPTION_CANCELED
+
+
+def subscription_renewal_set(subscription_id: str, *, renew: bool) -> str:
+    """Stop (`renew=False`) or resume the renewal at the period's end
+    (`cancel_at_period_end`): a workspace waiting out its deletion grace period
+    must not be billed for another period. `"updated"`, or `SUBSCRIPTION_GONE`
+    on a 404 (nothing left to renew); other failures raise `ProviderError`."""
+    try:
+        plain(client().v1.subscriptions.update(subscription_id, {"cancel_at_period_end": not renew}))
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return SUBSCRIPTION_GONE
+        raise _provider_error(exc) from exc
+    except stripe.StripeError as exc:
+        raise _provider_error(exc) from exc
+    return "updated"
 
 
 def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:

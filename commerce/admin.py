@@ -7,13 +7,17 @@ from django.contrib import admin
 from unfold.admin import TabularInline
 
 from commerce.models import (
+    CommissionRule,
+    DemandForecast,
     ImportItem,
+    InventoryAlert,
     InventoryLevel,
     Order,
     OrderLine,
     PricingRule,
     Product,
     ProductImport,
+    ShopifyEvent,
     Store,
     Variant,
 )
@@ -124,3 +128,33 @@ class ProductImportAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
     )
     list_filter = ("status", "supplier")
     inlines = (ImportItemInline,)
+
+
+@admin.register(InventoryAlert)
+class InventoryAlertAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("variant", "workspace", "stock", "threshold", "created_at", "resolved_at")
+    list_filter = ("resolved_at",)
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("partner", "workspace", "basis", "percent", "product", "store")
+    list_filter = ("basis",)
+    search_fields = ("partner", "workspace__name")
+
+
+@admin.register(DemandForecast)
+class DemandForecastAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    list_display = ("key", "workspace", "product", "method", "history_days", "smape", "computed_on")
+    list_filter = ("method", "computed_on")
+
+
+@admin.register(ShopifyEvent)
+class ShopifyEventAdmin(ReadOnlyAdmin):
+    list_display = ("topic", "shop", "event_id", "workspace", "received_at", "processed_at", "attempts", "outcome")
+    list_filter = ("topic", "outcome")
+    search_fields = ("shop", "event_id")
+    exclude = ("payload",)  # customer data: kept out of the console
+
+    def get_queryset(self, request):
+        return ShopifyEvent.unscoped.all()  # staff console: every shop, routed or not

@@ -16,6 +16,7 @@ register_action_labels(
         "commerce.store.disconnected": _("Store disconnected"),
         "commerce.store.sync_requested": _("Store sync started"),
         "commerce.order.fulfilled": _("Order sent to the supplier"),
+        "commerce.pricing_rule.set": _("Pricing rule changed"),
         "commerce.compliance.data_request": _("Shop customer data gathered"),
         "commerce.compliance.customer_redacted": _("Shop customer erased"),
         "commerce.compliance.shop_redacted": _("Shop data deleted"),

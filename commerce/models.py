@@ -147,6 +147,8 @@ class Variant(WorkspaceOwned):
     cost_cents = models.PositiveIntegerField(_("cost"), null=True, blank=True)
     stock = models.IntegerField(_("stock"), default=0)
     supplier_stock = models.IntegerField(_("supplier stock"), null=True, blank=True)
+    # When CJ was last asked for `supplier_stock` (the beat asks the oldest first).
+    supplier_stock_checked_at = models.DateTimeField(_("supplier stock checked"), null=True, blank=True)
     supplier_variant_id = models.CharField(_("supplier variant id"), max_length=100, blank=True)  # CJ vid
     weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), null=True, blank=True)
@@ -371,3 +373,22 @@ class CommissionRule(WorkspaceOwned):
 
     class Meta:
         ordering = ("partner", "id")
+
+
+class DemandForecast(WorkspaceOwned):
+    """A cached forecast of one variant (`variant:<id>`) or one product's variants
+    together (`product:<id>`): written nightly and on demand, read by the API and
+    the product page while it is fresh (see commerce.services.forecasts)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=40)
+    method = models.CharField(_("method"), max_length=20)
+    history_days = models.PositiveIntegerField(default=0)
+    smape = models.FloatField(null=True, blank=True)
+    days = models.JSONField(default=list)  # [{"date", "units", "low", "high"}], FORECAST_DAYS long
+    computed_on = models.DateField(_("computed on"))
+
+    class Meta:
+        ordering = ("key",)
+        constraints = [models.UniqueConstraint(fields=("workspace", "key"), name="commerce_forecast_one_per_key")]

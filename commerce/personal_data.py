@@ -25,6 +25,7 @@ register(
     Holding("commerce.ProductImport", user="created_by", note="Who started an import."),
     Holding("commerce.ImportItem", note="One URL of an import and its result."),
     Holding("commerce.InventoryAlert", note="Low-stock crossings."),
+    Holding("commerce.DemandForecast", note="Cached demand forecasts of products and variants (units per day)."),
     Holding("commerce.CommissionRule", not_personal=("partner",), note="A partner's name and commission rate."),
     Holding(
         "commerce.ShopifyEvent",

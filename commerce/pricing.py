@@ -1,4 +1,7 @@
-"""Sell prices from supplier costs: the workspace's pricing rule."""
+"""Sell prices from supplier costs: the workspace's pricing rule (one per
+workspace; without one, ×2 ending in .99). Imports apply it to each
+variant's supplier cost; `pricing_rule_set` changes it (prices already set
+are left alone: the rule applies to what is imported next)."""
 
 from __future__ import annotations
 
@@ -45,3 +48,25 @@ def price_for(workspace, cost_cents: int | None) -> int:
     if rule is None:
         return sell_price_cents(cost_cents)
     return sell_price_cents(cost_cents, mode=rule.mode, value=rule.value, ending_cents=rule.ending_cents)
+
+
+def pricing_rule_get(workspace):
+    """The workspace's rule, or an unsaved default one."""
+    from commerce.models import PricingRule
+
+    rule = PricingRule.objects.filter(workspace=workspace).first()
+    return rule or PricingRule(workspace=workspace, mode="multiplier", value=DEFAULT_MULTIPLIER,
+                               ending_cents=DEFAULT_ENDING)  # fmt: skip
+
+
+def pricing_rule_set(*, workspace, mode: str, value: Decimal, ending_cents: int | None, user=None, request=None):
+    """Create or change the rule; audited."""
+    from commerce.models import PricingRule
+    from nexusone.audit import audit_record
+
+    rule, _created = PricingRule.objects.update_or_create(
+        workspace=workspace, defaults={"mode": mode, "value": Decimal(value), "ending_cents": ending_cents}
+    )
+    audit_record(action="commerce.pricing_rule.set", request=request, user=user, workspace=workspace, target=rule,
+                 metadata={"mode": mode, "value": str(value), "ending_cents": ending_cents})  # fmt: skip
+    return rule

@@ -2,7 +2,10 @@
 
 Beat: `commerce_tick` (every 15 minutes) queues an incremental sync of every
 connected store last synced more than an hour ago, follows supplier orders
-still on their way, and replays webhook events left unprocessed by a dead
+still on their way, reads CJ's stock for variants not checked for 6 hours
+(`commerce_supplier_stock`, one run per workspace at a time), queues the
+nightly demand forecasts of each workspace once a UTC day from 01:00
+(`commerce_forecasts_nightly`), and replays webhook events left unprocessed by a dead
 worker."""
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from nexusone.tasks import workspace_task
 logger = logging.getLogger(__name__)
 LOCK_SECONDS = 15 * 60
 SYNC_EVERY = timedelta(hours=1)
+FORECAST_HOUR_UTC = 1
 
 
 def _locked(key: str, seconds: int = LOCK_SECONDS) -> bool:
@@ -104,6 +108,65 @@ def commerce_order_follow(*, workspace_id: int, order_id: int) -> None:
         order_follow(order)
 
 
+@workspace_task(name="commerce.tasks.supplier_stock")
+def commerce_supplier_stock(*, workspace_id: int) -> dict | None:
+    from accounts.models import Workspace
+    from commerce.services.inventory import supplier_stock_refresh
+
+    lock = f"commerce:supplier-stock:{workspace_id}"
+    if _locked(lock, LOCK_SECONDS):
+        return None
+    try:
+        return supplier_stock_refresh(workspace=Workspace.objects.get(pk=workspace_id))
+    finally:
+        cache.delete(lock)
+
+
+@workspace_task(name="commerce.tasks.forecasts_nightly")
+def commerce_forecasts_nightly(*, workspace_id: int) -> dict | None:
+    from commerce.services.forecasts import forecasts_refresh
+
+    lock = f"commerce:forecasts:{workspace_id}"
+    if _locked(lock, 3 * 3600):
+        return None
+    try:
+        return forecasts_refresh()
+    finally:
+        cache.delete(lock)
+
+
+def _forecast_workspaces(now, limit: int = 500) -> list[int]:
+    """Workspaces with products whose nightly forecast has not been queued today (UTC)."""
+    from commerce.models import Product
+
+    if now.hour < FORECAST_HOUR_UTC:
+        return []
+    candidates = (
+        Product.unscoped.exclude(status=Product.Status.ARCHIVED)
+        .filter(workspace__is_suspended=False)
+        .order_by()
+        .values_list("workspace_id", flat=True)
+        .distinct()
+    )
+    day = now.date().isoformat()
+    return [pk for pk in candidates[:limit] if cache.add(f"commerce:forecasts-queued:{day}:{pk}", 1, 2 * 86400)]
+
+
+def _supplier_stock_workspaces(limit: int = 200) -> list[int]:
+    """Workspaces with due CJ variants and a CJ token to ask with (their own connection or the platform's key)."""
+    from commerce.models import Variant
+    from commerce.providers.cj import PROVIDER
+    from commerce.services.inventory import supplier_stock_due
+    from integrations.models import Connection, Status
+    from integrations.vault import platform_credentials
+
+    due = supplier_stock_due(Variant.unscoped.filter(workspace__is_suspended=False))
+    if platform_credentials(PROVIDER) is None:
+        connected = Connection.unscoped.filter(provider=PROVIDER, status=Status.CONNECTED)
+        due = due.filter(workspace_id__in=connected.values("workspace_id"))
+    return list(due.order_by().values_list("workspace_id", flat=True).distinct()[:limit])
+
+
 @shared_task(name="commerce.tasks.commerce_tick")
 def commerce_tick() -> dict:
     from commerce.models import Order, ShopifyEvent, Store
@@ -133,4 +196,11 @@ def commerce_tick() -> dict:
     for workspace_id, event_id in pending:
         ShopifyEvent.unscoped.filter(pk=event_id).update(attempts=F("attempts") + 1)
         commerce_shopify_event.delay(workspace_id=workspace_id, event_id=event_id)
-    return {"syncs": len(stores), "orders": len(following), "events": len(pending)}
+    suppliers = _supplier_stock_workspaces()
+    for workspace_id in suppliers:
+        commerce_supplier_stock.delay(workspace_id=workspace_id)
+    forecasting = _forecast_workspaces(now)
+    for workspace_id in forecasting:
+        commerce_forecasts_nightly.delay(workspace_id=workspace_id)
+    return {"syncs": len(stores), "orders": len(following), "events": len(pending), "supplier_stock": len(suppliers),
+            "forecasts": len(forecasting)}  # fmt: skip

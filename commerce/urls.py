@@ -10,4 +10,5 @@ urlpatterns = [
     path("products/<int:pk>/", views.ProductDetailView.as_view(), name="commerce_product"),
     path("orders/", views.OrdersView.as_view(), name="commerce_orders"),
     path("inventory/", views.InventoryView.as_view(), name="commerce_inventory"),
+    path("sales/", views.SalesView.as_view(), name="commerce_sales"),
 ]

@@ -47,14 +47,23 @@ class CommercePage(WorkspacePageMixin, TemplateView):
 class StoresView(CommercePage):
     template_name = "commerce/pages/stores.html"
     section = "stores"
-    form_permissions = {"sync": "commerce.store.sync", "delivery": "commerce.store.manage"}
+    form_permissions = {"sync": "commerce.store.sync", "delivery": "commerce.store.manage",
+                        "pricing": "commerce.store.manage"}  # fmt: skip
 
     def get_context_data(self, **kwargs):
+        from commerce.pricing import pricing_rule_get, sell_price_cents
+
         context = super().get_context_data(**kwargs)
         context["stores"] = list(Store.objects.order_by("name", "id"))
+        rule = pricing_rule_get(self.workspace)
+        context["pricing"] = rule
+        context["pricing_example"] = sell_price_cents(1000, mode=rule.mode, value=rule.value,
+                                                      ending_cents=rule.ending_cents)  # fmt: skip
         return context
 
     def post(self, request, slug):
+        if request.POST.get("action") == "pricing":
+            return self._pricing(request, slug)
         store = Store.objects.filter(pk=request.POST.get("store") or 0).first() if str(
             request.POST.get("store", "")
         ).isdigit() else None  # fmt: skip
@@ -76,6 +85,22 @@ class StoresView(CommercePage):
                                               "fallback": fallback}  # fmt: skip
                 store.save(update_fields=["delivery_preferences", "updated_at"])
                 messages.success(request, _("Delivery preferences saved."))
+        except ApplicationError as exc:
+            self.fail(request, exc)
+        return redirect("commerce_stores", slug=slug)
+
+    def _pricing(self, request, slug):
+        from commerce.api.serializers import PricingRuleInput
+        from commerce.pricing import pricing_rule_set
+
+        post = request.POST
+        data = PricingRuleInput(data={"mode": post.get("mode", ""), "value": post.get("value", ""),
+                                      "ending_cents": post.get("ending_cents") or None})  # fmt: skip
+        try:
+            if not data.is_valid():
+                raise ValidationFailed(details={k: [str(m) for m in v] for k, v in data.errors.items()})
+            pricing_rule_set(workspace=self.workspace, user=request.user, request=request, **data.validated_data)
+            messages.success(request, _("Pricing rule saved: it applies to the next imports."))
         except ApplicationError as exc:
             self.fail(request, exc)
         return redirect("commerce_stores", slug=slug)
@@ -152,7 +177,7 @@ class ProductDetailView(CommercePage):
                 freight = cj.CJClient.for_workspace(self.workspace).freight(vids=vids, to_country=country)
             except ApplicationError as exc:
                 freight_error = error_text(exc)
-        context.update(forecast=_forecast_chart(variants, rtl=get_language_bidi()))
+        context.update(forecast=_forecast_chart(product, rtl=get_language_bidi()))
         context.update(product=product, rows=list(zip(variants, advice, strict=True)), freight=freight,
                        freight_error=freight_error, country=country)  # fmt: skip
         return context
@@ -167,19 +192,14 @@ class ProductDetailView(CommercePage):
         return redirect("commerce_product", slug=slug, pk=pk)
 
 
-def _forecast_chart(variants, *, rtl: bool) -> dict:
+def _forecast_chart(product, *, rtl: bool) -> dict:
     """The next 30 days' forecast of the product's variants together, with a bar chart."""
-    from datetime import date, timedelta
-
-    from django.utils import timezone
+    from datetime import date
 
     from analytics.svg import PALETTE, Series, daily_bars
-    from commerce.forecast import forecast
+    from commerce.services.forecasts import forecast_get
 
-    history_days = 120
-    series = inventory.daily_units([v.pk for v in variants], days=history_days)
-    total = [sum(values) for values in zip(*series.values(), strict=True)] if series else []
-    result = forecast(total, start=timezone.now().date() - timedelta(days=history_days), days=30)
+    result = forecast_get(product=product, days=30)
     by_day = {date.fromisoformat(d["date"]): d for d in result.days}
     chart = daily_bars(
         title=_("Forecast units per day"),
@@ -190,7 +210,8 @@ def _forecast_chart(variants, *, rtl: bool) -> dict:
         rtl=rtl,
         label_id="chart-forecast",
     )
-    methods = {"weekly_profile": _("weekly pattern of the sales history"), "mean": _("average of a short history"),
+    methods = {"ets_weekly": _("exponential smoothing (ETS) with a weekly season"),
+               "weekly_profile": _("weekly pattern of the sales history"), "mean": _("average of a short history"),
                "no_history": _("no sales yet: zero")}  # fmt: skip
     total_units = sum(d["units"] for d in result.days)
     return {"result": result, "chart": chart, "method": methods.get(result.method, result.method),
@@ -237,3 +258,113 @@ class InventoryView(CommercePage):
             advice=inventory.reorder_recommendations()[:100],
         )
         return context
+
+
+class SalesView(CommercePage):
+    """Revenue and gross margin per day (chart and table), per product, and the
+    partners' commissions (chart, table, rules) over a period; CSV download."""
+
+    template_name = "commerce/pages/sales.html"
+    section = "sales"
+    form_permissions = {"rule_add": "commerce.store.manage", "rule_delete": "commerce.store.manage"}
+
+    def _period(self):
+        from datetime import date, timedelta
+
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        try:
+            end = date.fromisoformat(self.request.GET.get("to") or today.isoformat())
+            start = date.fromisoformat(self.request.GET.get("from") or (end - timedelta(days=29)).isoformat())
+        except ValueError:
+            return today - timedelta(days=29), today, _("A date as YYYY-MM-DD.")
+        if start > end or (end - start).days > 366:
+            return today - timedelta(days=29), today, _("From must be on or before to, at most 366 days apart.")
+        return start, end, ""
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("download") == "csv":
+            from commerce.api.views import _csv
+            from commerce.sales import sales
+
+            start, end, _error = self._period()
+            group = "product" if request.GET.get("group") == "product" else "day"
+            return _csv(sales(start=start, end=end, group=group), f"sales-{start}-{end}-{group}.csv")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from datetime import date, timedelta
+
+        from analytics.svg import PALETTE, Series, category_bars, daily_bars
+        from commerce.models import CommissionRule
+        from commerce.sales import _margin, commissions, sales
+
+        context = super().get_context_data(**kwargs)
+        start, end, period_error = self._period()
+        days = sales(start=start, end=end, group="day")
+        revenue_by_currency: dict[str, int] = {}
+        for row in days:
+            revenue_by_currency[row["currency"]] = revenue_by_currency.get(row["currency"], 0) + row["revenue_cents"]
+        currency = max(revenue_by_currency, key=revenue_by_currency.get) if revenue_by_currency else ""
+        by_day = {date.fromisoformat(row["date"]): row for row in days if row["currency"] == currency}
+        period_days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        rtl = get_language_bidi()
+        chart = daily_bars(
+            title=_("Revenue and gross margin per day (%(currency)s)") % {"currency": currency},
+            days=period_days,
+            series_list=[Series("revenue_cents", _("Revenue"), PALETTE[0]),
+                         Series("gross_margin_cents", _("Gross margin"), PALETTE[2])],
+            value=lambda day, key: max(0, by_day[day][key]) / 100 if day in by_day else 0,
+            stacked=False, rtl=rtl, label_id="chart-sales",
+        ) if currency else None  # fmt: skip
+        summed = ("orders", "revenue_cents", "cost_cents", "shipping_cents", "fees_cents")
+        totals: dict[str, dict] = {}
+        for row in days:
+            total = totals.setdefault(row["currency"], {"currency": row["currency"], **dict.fromkeys(summed, 0)})
+            for key in summed:
+                total[key] += row[key]
+
+        owed = commissions(start=start, end=end)
+        owed_main = [row for row in owed if row["currency"] == currency]
+        commission_chart = category_bars(
+            title=_("Commissions per partner (%(currency)s)") % {"currency": currency},
+            categories=[(row["partner"], row["commission_cents"] / 100) for row in owed_main],
+            rtl=rtl, label_id="chart-commissions", color=PALETTE[1],
+        ) if owed_main else None  # fmt: skip
+        context.update(
+            start=start, end=end, period_error=period_error, days=days, chart=chart,
+            totals=[_margin(total) for total in totals.values()],
+            products=sales(start=start, end=end, group="product")[:50],
+            commissions=owed, commission_chart=commission_chart,
+            rules=list(CommissionRule.objects.select_related("product", "store")),
+            rule_products=list(Product.objects.order_by("title").values_list("pk", "title")[:500]),
+            rule_stores=list(Store.objects.order_by("name").values_list("pk", "name")),
+        )  # fmt: skip
+        return context
+
+    def post(self, request, slug):
+        from commerce.api.serializers import CommissionRuleInput
+        from commerce.models import CommissionRule
+
+        post = request.POST
+        try:
+            if post.get("action") == "rule_delete":
+                rule = CommissionRule.objects.filter(pk=post.get("rule") or 0).first() if str(
+                    post.get("rule", "")).isdigit() else None  # fmt: skip
+                if rule is None:
+                    raise Http404(_("Not found."))
+                rule.delete()
+                messages.success(request, _("Commission rule deleted."))
+            else:
+                data = CommissionRuleInput(data={"partner": post.get("partner", ""), "basis": post.get("basis", ""),
+                                                 "percent": post.get("percent", ""),
+                                                 "product_id": post.get("product") or None,
+                                                 "store_id": post.get("store") or None})  # fmt: skip
+                if not data.is_valid():
+                    raise ValidationFailed(details={k: [str(m) for m in v] for k, v in data.errors.items()})
+                CommissionRule.objects.create(workspace=self.workspace, **data.validated_data)
+                messages.success(request, _("Commission rule added."))
+        except ApplicationError as exc:
+            self.fail(request, exc)
+        return redirect("commerce_sales", slug=slug)

@@ -404,7 +404,15 @@ class PageBuilderView(PageObjectMixin, TemplateView):
             response = TemplateResponse(
                 request,
                 "content/_sections_form.html",
-                {"sections_form": form, "page": page, "saved": saved, "workspace": self.workspace},
+                {
+                    "sections_form": form,
+                    "page": page,
+                    "saved": saved,
+                    "workspace": self.workspace,
+                    # the publish card's sample-testimonial warning follows the saved sections (out of band)
+                    "oob": True,
+                    "sample_testimonials": len(placeholder_testimonials(page.sections or {})),
+                },
             )
             if saved:
                 response["HX-Trigger"] = "pageSaved"

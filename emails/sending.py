@@ -208,8 +208,34 @@ def _classify_anymail(exc: BaseException) -> Result | None:
 # --- claiming and recording -------------------------------------------------------------------------
 
 
+_CLAIM_SQL = """
+UPDATE {table} AS m
+SET status = %(sending)s, claim_token = %(token)s, claimed_at = %(now)s, attempts = m.attempts + 1, updated_at = %(now)s
+WHERE m.status = %(queued)s AND m.id IN (
+    SELECT id FROM {table}
+    WHERE campaign_id = %(campaign)s AND status = %(queued)s AND id BETWEEN %(first)s AND %(last)s
+      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+    ORDER BY id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING m.id, m.to_email, m.contact_id, m.variant, m.attempts
+"""
+
+
 def _claim(*, campaign_id: int, first_id: int, last_id: int, limit: int) -> list[tuple]:
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        # One round trip instead of three (pick, claim, read back); SKIP LOCKED lets a second worker
+        # on the same slice take the next rows instead of waiting.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM_SQL.format(table=EmailMessage._meta.db_table),
+                {
+                    "sending": S.SENDING, "queued": S.QUEUED, "token": uuid.uuid4(), "now": now,
+                    "campaign": campaign_id, "first": first_id, "last": last_id, "limit": limit,
+                },
+            )  # fmt: skip
+            return sorted(cursor.fetchall())
     candidates = list(
         EmailMessage.objects.filter(campaign_id=campaign_id, status=S.QUEUED, pk__gte=first_id, pk__lte=last_id)
         .exclude(next_attempt_at__gt=now)
@@ -342,13 +368,29 @@ def _limiter():
 def send_one(composer: Composer, backend, *, message_pk: int, to: str, recipient: Recipient, variant: int) -> Result:
     message = composer.build(message_pk=message_pk, to=to, recipient=recipient, variant=variant, connection=backend)
     try:
+        # Opened here, not by send_messages(): a backend opened by its caller stays open, so one SMTP
+        # connection (or one HTTP session) carries the whole chunk instead of connect + EHLO + QUIT
+        # per message; chunk_send closes it.
+        backend.open()
         backend.send_messages([message])
     except Exception as exc:
-        return classify(exc)
+        result = classify(exc)
+        if result.error.get("reason") == "connection":
+            _reset(backend)  # a dropped connection is reopened for the next message
+        return result
     status = getattr(message, "anymail_status", None)
     provider_id = (getattr(status, "message_id", None) or "") if status is not None else ""
     message_id = message.extra_headers["Message-ID"]
     return Result("sent", message_id=message_id, provider_id=str(provider_id or message_id)[:255])
+
+
+def _reset(backend) -> None:
+    try:
+        backend.close()
+    except Exception:
+        logger.warning("emails: closing a broken mail connection failed", exc_info=True)
+        if hasattr(backend, "connection"):
+            backend.connection = None
 
 
 def chunk_send(*, campaign_id: int, first_id: int, last_id: int) -> Outcome:

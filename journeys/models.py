@@ -38,7 +38,8 @@ class Journey(WorkspaceOwned):
     goal = models.JSONField(_("goal"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PAUSED)
     next_step_number = models.PositiveIntegerField(default=1, editable=False)
-    # The last CRM activity id the trigger looked at (activity triggers).
+    # The last CRM activity id the trigger looked at (activity triggers), or where the current
+    # keyset pass over the segment/tag members stands (0: the next pass starts from the lowest id).
     cursor = models.BigIntegerField(default=0, editable=False)
     # segment/tag triggers: contacts already in it when first activated count as "already entered"
     baseline_done = models.BooleanField(default=False, editable=False)

@@ -13,8 +13,8 @@ Contract (docs/architecture.md, "Personal data registry"):
 - The privacy services (`privacy/`) only read this registry: the workspace
   export dumps every declared model with a `workspace` field (minus
   `secret` fields), the purge deletes them and their `files`, a contact's
-  export/erase follows `contact` + `contact_erase`, a user's follows `user`
-  + `user_erase`.
+  export/erase follows `contact` + `contact_erase`, a user's deletion follows
+  `user` + `user_erase` and their own export `user` + `user_fields`.
 """
 
 from __future__ import annotations
@@ -78,9 +78,15 @@ class Holding:
     - `contact`: how to find a contact's rows: a field path to the contact or
       its id (`"contact"`, `"contact_id"`), or `callable(contact) -> Q`.
       `contact_erase`: what erasing that person does to those rows.
-    - `user`: field path to the user the row is about (a user's own export);
-      `user_erase`: what deleting that account does to those rows
-      (`"keep"`: the row stays, pointing at the anonymized account).
+    - `user`: field path to the user the row is about; `user_erase`: what
+      deleting that account does to those rows (`"keep"`: the row stays,
+      pointing at the anonymized account).
+    - `user_fields`: the columns of those rows that are the user's own data,
+      carried by their export (`GET /api/v1/me/export`); lookups such as
+      `"workspace__name"` are allowed. An allowlist, so the export never
+      carries another person's data or a workspace's content: empty (the
+      default) leaves the model out (a campaign merely naming its author is
+      the workspace's record, exported with the workspace).
     - `anonymize`: replacement values on anonymize (default: "" / None / {}).
     - `archive`: `archive(workspace, reference=…) -> int`, run by the
       workspace purge before the rows are deleted, keeps an anonymized copy
@@ -97,6 +103,7 @@ class Holding:
     contact_erase: Erase = "keep"
     user: str | None = None
     user_erase: Erase = "keep"
+    user_fields: tuple[str, ...] = ()
     anonymize: dict[str, Any] = field(default_factory=dict)
     archive: Callable[..., int] | None = None
     note: str = ""
@@ -207,6 +214,11 @@ def user_holdings() -> list[Holding]:
     return [h for h in holdings() if h.user is not None]
 
 
+def user_export_holdings() -> list[Holding]:
+    """The holdings a user's own export reads (`user` and `user_fields`)."""
+    return [h for h in user_holdings() if h.user_fields]
+
+
 def exported_fields(holding: Holding) -> list[str]:
     """The columns a JSON export carries: every concrete field but secrets (ids kept)."""
     return [f.attname for f in holding.model_class._meta.concrete_fields if f.name not in holding.secret]
@@ -222,6 +234,8 @@ def _register_platform() -> None:
             personal=("ip_address",),
             user="actor_user",
             user_erase="anonymize",
+            # Not `target_repr`/`metadata`: they may name the person acted on.
+            user_fields=("id", "created_at", "workspace_id", "action", "target_type", "target_id", "ip_address"),
             note="The audit log; a purged workspace leaves one entry without personal data.",
         ),
         Holding(

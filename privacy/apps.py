@@ -11,7 +11,11 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from accounts import hooks
         from nexusone.audit import register_action_labels
+        from privacy.erasure import user_delete
+
+        hooks.register_account_deleter(user_delete)  # DELETE /api/v1/me (accounts imports no module)
 
         register_action_labels(
             {

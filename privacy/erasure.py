@@ -19,7 +19,13 @@ from accounts.models import ApiKey, Membership, Role
 from nexusone.audit import audit_record
 from nexusone.errors import Conflict, ValidationFailed
 from nexusone.permissions import require
-from nexusone.personal_data import Holding, contact_holdings, exported_fields, user_holdings
+from nexusone.personal_data import (
+    Holding,
+    contact_holdings,
+    exported_fields,
+    user_export_holdings,
+    user_holdings,
+)
 from privacy.models import ErasureBlock
 
 
@@ -121,21 +127,30 @@ def contact_erase(*, contact, role: str, user=None, block: bool = False, request
 # --- users --------------------------------------------------------------------------------------
 
 
+USER_EXPORT_VERSION = 1
+
+
 def user_export(*, user) -> dict:
-    """The user's rows, limited to the workspaces they belong to now (a
-    workspace they left keeps its own records) and rows of no workspace."""
+    """The person's own data: for each holding with `user_fields`, those
+    columns of the rows about them (an allowlist, so no other person's data
+    and no workspace content), limited to the workspaces they belong to now
+    (a workspace they left keeps its own records) and rows of no workspace."""
     from django.db.models import Q
 
     member_of = list(Membership.objects.filter(user=user).values_list("workspace_id", flat=True))
-    data = {}
-    for holding in sorted(user_holdings(), key=lambda h: h.label):
+    records: dict[str, list[dict]] = {}
+    for holding in sorted(user_export_holdings(), key=lambda h: h.label):
         rows = holding.user_rows(user)
         if holding.has_workspace:
             rows = rows.filter(Q(workspace_id__in=member_of) | Q(workspace_id__isnull=True))
-        elif holding.label == "accounts.Workspace":
-            rows = rows.filter(pk__in=member_of)
-        data[holding.label] = _rows(holding, rows)
-    return {"user_id": user.pk, "generated_at": timezone.now(), "records": data}
+        records[holding.label] = list(rows.order_by("pk").values(*holding.user_fields))
+    return {
+        "format_version": USER_EXPORT_VERSION,
+        "user_id": user.pk,
+        "generated_at": timezone.now(),
+        "records": records,
+        "sessions": {"active": _session_count(user)},
+    }
 
 
 def sole_owned_workspaces(user) -> list:
@@ -198,15 +213,26 @@ def user_delete(*, user, password: str, request=None) -> dict[str, int]:
     return counts
 
 
+def _user_sessions(user):
+    """The user's live server-side sessions (the table holds the user id only
+    inside the encoded data, so they are decoded one by one)."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            yield session
+
+
+def _session_count(user) -> int:
+    return sum(1 for _session in _user_sessions(user))
+
+
 def _end_sessions(user) -> None:
     """Delete the user's server-side sessions, from the cache and the table
     (stateful JWTs die with them)."""
     from importlib import import_module
 
-    from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.models import Session
-
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
-            store(session_key=session.session_key).delete()
+    for session in list(_user_sessions(user)):
+        store(session_key=session.session_key).delete()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +152,7 @@ def deletion_request(
             workspace=locked,
             metadata={"reference": str(deletion.reference), "purge_after": deletion.purge_after.isoformat()},
         )
+        transaction.on_commit(lambda: _renewal_sync_later(deletion.pk))
     return deletion
 
 
@@ -187,19 +187,89 @@ def deletion_restore(*, reference: str, user, request=None) -> Workspace:
         deletion.restored_at = timezone.now()
         deletion.save(update_fields=["status", "restored_at"])
         audit_record(action="privacy.workspace.restored", request=request, user=user, workspace=workspace)
+        transaction.on_commit(lambda: _renewal_sync_later(deletion.pk))
     return workspace
 
 
-def _cancel_subscription(workspace: Workspace) -> str:
+# --- the subscription during the grace period ---------------------------------------------
+
+
+def _renewal_sync_later(deletion_id: int) -> None:
+    from privacy import tasks
+
+    tasks.deletion_renewal_sync.delay(deletion_id=deletion_id)
+
+
+def renewal_sync(*, deletion: WorkspaceDeletion) -> str:
+    """Hold the Stripe renewal while a deletion is pending; resume it after a
+    restore, only when the hold was ours (a customer who had chosen to stop
+    renewing keeps that choice). Recorded in `steps` (`renewal`: held or
+    resumed), so it runs once per state; a Stripe failure is recorded and
+    raised, and the hourly purge beat (`renewal_sweep`) tries again."""
     from billing.models import BillingAccount
 
-    account = BillingAccount.unscoped.filter(workspace=workspace).first()
-    if account is None or not account.stripe_subscription_id or not settings.STRIPE_SECRET_KEY:
+    steps = dict(deletion.steps)
+    pending = deletion.status == WorkspaceDeletion.Status.PENDING
+    wanted = "held" if pending else "resumed"
+    if deletion.workspace is None or steps.get("renewal") == wanted:
+        return steps.get("renewal", "none")
+    if not pending and steps.get("renewal") != "held":
+        return "none"  # restored before the hold was placed: nothing of ours to undo
+    account = BillingAccount.unscoped.filter(workspace=deletion.workspace).first()
+    if account is None or not account.stripe_subscription_id:
+        return "none"
+    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
         return "none"
     from billing import stripe_gateway
 
-    stripe_gateway.subscription_cancel(account.stripe_subscription_id)
-    return "canceled"
+    try:
+        stripe_gateway.subscription_renewal_set(account.stripe_subscription_id, renew=not pending)
+    except Exception as exc:
+        steps["renewal_error"] = getattr(exc, "code", "") or type(exc).__name__
+        WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+        raise
+    steps.pop("renewal_error", None)
+    steps["renewal"] = wanted
+    WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+    return wanted
+
+
+def renewal_sweep(*, limit: int = 50) -> int:
+    """Retry the holds and resumes that failed (`renewal_error` in steps)."""
+    synced = 0
+    retry = WorkspaceDeletion.objects.filter(
+        status__in=(WorkspaceDeletion.Status.PENDING, WorkspaceDeletion.Status.RESTORED),
+        steps__has_key="renewal_error",
+    ).select_related("workspace")[:limit]
+    for deletion in retry:
+        try:
+            renewal_sync(deletion=deletion)
+            synced += 1
+        except Exception:
+            logger.warning("privacy: renewal of deletion %s still failing; retried next run", deletion.pk)
+    return synced
+
+
+# Stripe statuses after which nothing is billed again: no call needed.
+ENDED_SUBSCRIPTION_STATES = frozenset({"canceled", "incomplete_expired"})
+
+
+def _cancel_subscription(workspace: Workspace) -> str:
+    """Cancel the workspace's Stripe subscription (billing's gateway). Any
+    failure but "already gone" raises, so the purge stops before a row is
+    deleted and the next run tries again: the subscription id is never lost
+    while the customer could still be billed. Without a Stripe key the
+    gateway raises too (a subscription id only exists where Stripe was set up)."""
+    from billing.models import BillingAccount
+
+    account = BillingAccount.unscoped.filter(workspace=workspace).first()
+    if account is None or not account.stripe_subscription_id:
+        return "none"
+    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
+        return "already_canceled"
+    from billing import stripe_gateway
+
+    return stripe_gateway.subscription_cancel(account.stripe_subscription_id)
 
 
 def _revoke_connections(workspace: Workspace) -> int:
@@ -213,29 +283,29 @@ def _revoke_connections(workspace: Workspace) -> int:
     return count
 
 
+def _delete_tree(target, prefix: str) -> int:
+    """Delete every object under `prefix/` (sub-folders too: on S3 a key such
+    as `7/frames/0001.png` is a "folder" only in the listing)."""
+    try:
+        dirs, files = target.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in files:
+        target.delete(f"{prefix}/{name}")
+        deleted += 1
+    for name in dirs:
+        deleted += _delete_tree(target, f"{prefix}/{name}")
+    return deleted
+
+
 def _delete_files(workspace: Workspace) -> int:
     """Every object under the workspace's prefix, in every bucket and the
     CRM's upload folder (rows or not: orphans too)."""
     from django.core.files.storage import default_storage
 
-    deleted = 0
-    for bucket in storage.Bucket:
-        target = storage.bucket_storage(bucket)
-        try:
-            _dirs, files = target.listdir(str(workspace.pk))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for name in files:
-            target.delete(f"{workspace.pk}/{name}")
-            deleted += 1
-    try:
-        _dirs, files = default_storage.listdir(f"crm/imports/{workspace.pk}")
-    except (FileNotFoundError, NotADirectoryError):
-        files = []
-    for name in files:
-        default_storage.delete(f"crm/imports/{workspace.pk}/{name}")
-        deleted += 1
-    return deleted
+    deleted = sum(_delete_tree(storage.bucket_storage(bucket), str(workspace.pk)) for bucket in storage.Bucket)
+    return deleted + _delete_tree(default_storage, f"crm/imports/{workspace.pk}")
 
 
 def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
@@ -246,7 +316,15 @@ def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
         return deletion
     steps = dict(deletion.steps)
     if "subscription" not in steps:
-        steps["subscription"] = _cancel_subscription(workspace)
+        try:
+            steps["subscription"] = _cancel_subscription(workspace)
+        except Exception as exc:
+            # Kept for the admin (purge state); the beat retries the whole purge.
+            steps["subscription_attempts"] = steps.get("subscription_attempts", 0) + 1
+            steps["subscription_error"] = getattr(exc, "code", "") or type(exc).__name__
+            WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
+            raise
+        steps.pop("subscription_error", None)
     steps["connections"] = steps.get("connections", 0) + _revoke_connections(workspace)
     # Files first: an object never outlives its rows (a failed run retries).
     steps["files"] = steps.get("files", 0) + _delete_files(workspace)
@@ -281,8 +359,10 @@ def workspace_purge(*, deletion: WorkspaceDeletion) -> WorkspaceDeletion:
 
 
 def purge_due(*, now=None, limit: int = 20) -> int:
-    """The beat task's body: purge deletions past their grace period."""
+    """The beat task's body: retry failed renewal holds, then purge deletions
+    past their grace period."""
     now = now or timezone.now()
+    renewal_sweep()
     due = WorkspaceDeletion.objects.filter(status=WorkspaceDeletion.Status.PENDING, purge_after__lte=now).order_by(
         "purge_after"
     )[:limit]

@@ -26,3 +26,20 @@ def privacy_retention_run() -> dict:
     from privacy.retention import run
 
     return run()
+
+
+@shared_task(acks_late=True)
+def deletion_renewal_sync(*, deletion_id: int) -> str:
+    """Hold (or resume) the Stripe renewal of a workspace being deleted (or
+    restored). A failure is recorded on the deletion and retried by the
+    hourly purge beat, never raised into the request that enqueued it."""
+    from privacy.models import WorkspaceDeletion
+    from privacy.services import renewal_sync
+
+    deletion = WorkspaceDeletion.objects.filter(pk=deletion_id).select_related("workspace").first()
+    if deletion is None:
+        return "none"
+    try:
+        return renewal_sync(deletion=deletion)
+    except Exception:
+        return "failed"

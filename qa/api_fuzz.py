@@ -77,7 +77,7 @@ def api_key(django_db_setup, django_db_blocker):
             name="Fuzz",
             monthly_credits=1_000_000,
             api_requests_per_minute=FUZZ_RATE,
-            features=default.features,
+            features=[*default.features, "api_keys", "webhooks"],  # keys need them (SPEC: pro, premium)
             sort_order=99,
         )
         owner = tenant.users["owner"]

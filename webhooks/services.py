@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.quotas import FEATURE_WEBHOOKS, plan_require
+from billing.selectors import plan_includes
 from nexusone import outbound
 from nexusone.audit import audit_record
 from nexusone.errors import NotFound, ProviderError, ValidationFailed
@@ -52,6 +54,8 @@ TIMEOUT_SECONDS = 10.0
 LEASE = timedelta(seconds=60)
 ROTATION_OVERLAP = timedelta(hours=24)
 DISABLE_AFTER = timedelta(days=5)
+# A delivery of a workspace whose plan lost webhooks waits this long between looks.
+PLAN_HOLD = timedelta(minutes=15)
 # Waits before retry n (seconds): the first within a minute, then growing; the
 # schedule spans more than 24 hours before a delivery is given up.
 RETRY_SCHEDULE = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
@@ -111,6 +115,7 @@ def _validate_events(events) -> list[str]:
 
 def endpoint_create(*, workspace, user, role: str, data: dict, request=None) -> WebhookEndpoint:
     require("webhooks.manage", role=role)
+    plan_require(workspace=workspace, feature=FEATURE_WEBHOOKS)  # SPEC: pro or premium
     endpoint = WebhookEndpoint(
         workspace=workspace,
         url=validate_url(data.get("url", "")),
@@ -260,6 +265,13 @@ def deliver(delivery_id: int, *, manual: bool = False) -> WebhookDelivery | None
     if delivery is None:
         return None
     endpoint, event = delivery.endpoint, delivery.event
+    if not plan_includes(workspace=delivery.workspace, feature=FEATURE_WEBHOOKS):
+        # Downgraded below a plan with webhooks: the delivery is held, not lost —
+        # no attempt is counted, and the beat looks again later (after an upgrade it goes out).
+        WebhookDelivery.unscoped.filter(pk=delivery.pk).update(
+            locked_until=None, last_error="plan_required", next_attempt_at=timezone.now() + PLAN_HOLD
+        )
+        return delivery
     if not endpoint.enabled and not manual:
         WebhookDelivery.unscoped.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.FAILED, last_error="endpoint_disabled", locked_until=None
@@ -366,6 +378,7 @@ def dispatch_due(*, now=None, limit: int = 200) -> int:
 
 def redeliver(*, delivery: WebhookDelivery, role: str, user=None, request=None) -> WebhookDelivery:
     require("webhooks.manage", role=role)
+    plan_require(workspace=delivery.workspace, feature=FEATURE_WEBHOOKS)
     result = deliver(delivery.pk, manual=True)
     if result is None:
         raise NotFound(_("This delivery is being sent right now."))
@@ -374,6 +387,7 @@ def redeliver(*, delivery: WebhookDelivery, role: str, user=None, request=None) 
 
 def send_test(*, endpoint: WebhookEndpoint, role: str) -> WebhookDelivery:
     require("webhooks.manage", role=role)
+    plan_require(workspace=endpoint.workspace, feature=FEATURE_WEBHOOKS)
     with transaction.atomic():
         event = emit(workspace=endpoint.workspace, type=TEST_EVENT, data={"endpoint_id": endpoint.pk},
                      endpoint=endpoint, enqueue=False)  # fmt: skip

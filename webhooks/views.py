@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from billing.quotas import FEATURE_WEBHOOKS
+from billing.selectors import plan_includes
 from nexusone.errors import ApplicationError
 from nexusone.pages import WorkspacePageMixin
 from webhooks import services
@@ -36,6 +38,8 @@ class WebhooksPage(WorkspacePageMixin, TemplateView):
             deliveries=deliveries,
             event_types=sorted(services.EVENT_TYPES.items()),
             may_manage=self.may("webhooks.manage"),
+            # SPEC: webhooks need pro or premium; otherwise the page offers the upgrade.
+            plan_allows_webhooks=plan_includes(workspace=self.workspace, feature=FEATURE_WEBHOOKS),
         )
         return context
 

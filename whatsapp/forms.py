@@ -10,11 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from whatsapp.models import BotRule
 
+_IDS_HELP = _("Needed only with an access token; the sandbox works without.")
+_IDS_REQUIRED = _("Required with an access token: copy it from Meta's WhatsApp Manager.")
+
 
 class AccountForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    phone_number_id = forms.RegexField(label=_("Phone number ID"), regex=r"^\d{1,64}$", max_length=64)
-    waba_id = forms.RegexField(label=_("WhatsApp Business Account ID"), regex=r"^\d{1,64}$", max_length=64)
+    phone_number_id = forms.RegexField(
+        label=_("Phone number ID"), regex=r"^\d{1,64}$", max_length=64, required=False, help_text=_IDS_HELP
+    )
+    waba_id = forms.RegexField(
+        label=_("WhatsApp Business Account ID"), regex=r"^\d{1,64}$", max_length=64, required=False
+    )
     display_phone_number = forms.CharField(label=_("Display phone number"), max_length=32, required=False)
     access_token = forms.CharField(
         label=_("Access token"),
@@ -23,6 +30,15 @@ class AccountForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Leave empty to use the sandbox: nothing is sent, deliveries are simulated."),
     )
+
+    def clean(self):
+        # The sandbox runs under an id of its own; Meta's ids matter only with a token to prove them.
+        cleaned = super().clean()
+        if cleaned.get("access_token"):
+            for field in ("phone_number_id", "waba_id"):
+                if not cleaned.get(field) and field not in self.errors:
+                    self.add_error(field, _IDS_REQUIRED)
+        return cleaned
 
 
 class BroadcastForm(forms.Form):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services, token_flows
 from accounts.api import serializers as s
-from accounts.hooks import workspace_summary
+from accounts.hooks import delete_account, workspace_summary
 from accounts.models import ApiKey, Invitation, Membership, Role, Workspace
 from nexusone.api.schema import workspace_path
 from nexusone.api.throttles import consume_window
@@ -123,10 +123,8 @@ class MeView(WorkspaceScopedMixin, APIView):
     )
     def delete(self, request):
         """Delete the account (privacy.erasure): 409 `sole_owner` lists the workspaces to hand over first."""
-        from privacy.erasure import user_delete
-
         password = request.data.get("password", "") if hasattr(request.data, "get") else ""
-        user_delete(user=request.user, password=str(password), request=request)
+        delete_account(user=request.user, password=str(password), request=request)  # privacy's, via the hook
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # A profile belongs to the user, not the workspace: any role, never an API key.
@@ -156,7 +154,6 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
         "partial_update": "accounts.workspace.change",
         "update": "accounts.workspace.change",
         "onboarding": "accounts.view",
-        "destroy": "accounts.workspace.delete",
         "audit_log": "accounts.audit.view",
     }
 
@@ -207,13 +204,6 @@ class WorkspacesViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.Ge
     @extend_schema(request=s.WorkspaceSettingsInput, responses={200: s.WorkspaceOutput}, tags=["accounts"])
     def update(self, request, pk=None):
         return self.partial_update(request, pk)
-
-    def destroy(self, request, pk=None):
-        _reject_api_keys(request)
-        services.workspace_delete(
-            workspace=request.workspace, actor=request.user, actor_role=request.workspace_role, request=request
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.OnboardingOutput}, tags=["accounts"])
     @action(detail=True, methods=["get"], url_path="onboarding")

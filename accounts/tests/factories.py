@@ -22,6 +22,15 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
     @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """A verified address, as after the confirmation link (pass False for an
+        unverified one): the personal workspace then holds the free allowance."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+
+    @factory.post_generation
     def personal_workspace(obj, create, extracted, **kwargs):
         """Like sign-up: every user gets a personal workspace (pass False to skip)."""
         if create and extracted is not False:
@@ -72,8 +81,12 @@ def make_invitation(workspace: Workspace, email: str | None = None):
 
 
 def make_api_key(workspace: Workspace, name: str | None = None):
+    """A key of `workspace`, which is put on a plan that includes API keys (pro)."""
     from accounts.models import ApiKey
+    from billing.tests.factories import paid_features
     from nexusone.api.authentication import hash_api_key
+
+    paid_features(workspace)
 
     prefix, secret = ApiKey.generate_secret()
     return ApiKey.unscoped.create(

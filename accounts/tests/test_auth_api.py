@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Membership, Role, User, Workspace
 from accounts.tests.factories import PASSWORD, UserFactory
+from billing.tests.factories import paid_features
 from nexusone.audit import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -298,6 +299,7 @@ def test_me_lists_memberships_and_honours_x_workspace(world):
 
 def test_api_key_shown_once_hashed_authenticates_and_revokes(world):
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     admin = a.client("admin")
     created = admin.post("/api/v1/api-keys/", {"name": "server"}, format="json")
     assert created.status_code == 201
@@ -328,6 +330,7 @@ def test_wrong_api_keys_are_401_and_guessing_is_throttled():
 
 
 def test_api_key_role_cannot_exceed_the_creator(world):
+    paid_features(world["A"].workspace)
     response = world["A"].client("admin").post("/api/v1/api-keys/", {"name": "k", "role": "owner"}, format="json")
     assert response.status_code == 403
 

@@ -24,3 +24,17 @@ def test_the_dashboard_link_opens_the_workspace_used_last(world):
     assert client.get(reverse("dashboard"))["Location"].endswith(f"/w/{other.slug}/")
     Membership.objects.filter(user=user, workspace=other).delete()  # left it: back to one still joined
     assert not client.get(reverse("dashboard"))["Location"].endswith(f"/w/{other.slug}/")
+
+
+def test_a_new_browser_opens_the_team_workspace_joined_last_before_the_personal_one(world):
+    from accounts.services import workspace_create_personal
+
+    a, b = world["A"], world["B"]
+    user = a.users["member"]
+    personal = workspace_create_personal(user=user)
+    Membership.objects.create(user=user, workspace=b.workspace, role="member")
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("dashboard"))["Location"].endswith(f"/w/{b.workspace.slug}/")
+    Membership.objects.filter(user=user).exclude(workspace=personal).delete()
+    assert client.get(reverse("dashboard"))["Location"].endswith(f"/w/{personal.slug}/")

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiKey, Invitation, Membership, User, Workspace
 from accounts.tests.factories import PASSWORD
+from billing.tests.factories import paid_features
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,7 @@ def test_members_page_invites_and_changes_roles(world, django_capture_on_commit_
 
 def test_api_key_page_shows_the_secret_once(world):
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     client = signed_in(a.users["owner"])
     url = f"/en/w/{a.workspace.slug}/settings/api-keys/"
     assert "No API keys yet." in client.get(url).content.decode()

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey, Invitation, Membership, Role
 from accounts.services import api_key_create, membership_change_role
 from accounts.tests.factories import make_invitation
+from billing.tests.factories import paid_features
 from nexusone.tenancy import workspace_scope
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,7 @@ def test_services_refuse_by_the_table_whatever_the_caller(world):
 
 
 def _key_client(tenant, creator_role: str, key_role: str) -> tuple[ApiKey, APIClient]:
+    paid_features(tenant.workspace)  # SPEC: API keys need pro or premium
     with workspace_scope(tenant.workspace):
         key, secret = api_key_create(
             workspace=tenant.workspace,

@@ -161,6 +161,9 @@ def test_settings_page_in_arabic_names_regions(world):
     a = world["A"]
     page = signed_in(a.users["admin"]).get(f"/ar/w/{a.workspace.slug}/settings/").content.decode()
     assert 'dir="rtl"' in page and "<optgroup" in page
+    assert ">إسرائيل (+972)</option>" in page and "United States" not in page
+    hebrew = signed_in(a.users["admin"]).get(f"/he/w/{a.workspace.slug}/settings/").content.decode()
+    assert ">ישראל (+972)</option>" in hebrew and ">ILS · שקל חדש</option>" in hebrew
 
 
 def test_viewer_sees_settings_read_only(world):

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Invitation, Membership, Role, Workspace
 from accounts.tests.factories import UserFactory, make_api_key
+from billing.tests.factories import paid_features
 from nexusone.audit import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +47,12 @@ def _rename(t, c):
 
 
 def _delete_workspace(t, c):
-    return c.delete(f"/api/v1/workspaces/{t.workspace.pk}/")
+    # The one deletion path: privacy's, with its grace period (202).
+    return c.delete("/api/v1/workspace", {"confirm": t.workspace.slug}, format="json")
 
 
 def _create_key(t, c):
+    paid_features(t.workspace)  # SPEC: API keys need pro or premium
     return c.post("/api/v1/api-keys/", {"name": "k", "role": "viewer"}, format="json")
 
 
@@ -94,7 +97,8 @@ def test_role_action_table(world, role, action):
         assert response.status_code == 403, (response.status_code, response.content[:200])
 
 
-def test_workspaces_list_create_and_retrieve(world):
+def test_workspaces_list_create_and_retrieve(world, settings):
+    settings.BILLING_FREE_WORKSPACES_PER_PERSON = 2  # the member's personal workspace and this one
     client = world["A"].client("member")
     listed = client.get("/api/v1/workspaces/").json()
     names = {w["name"] for w in listed["results"]}
@@ -112,8 +116,17 @@ def test_personal_workspace_cannot_be_deleted():
     personal = Workspace.objects.get(owner=user, is_personal=True)
     client = APIClient()
     client.force_authenticate(user)
-    response = client.delete(f"/api/v1/workspaces/{personal.pk}/")
+    client.credentials(HTTP_X_WORKSPACE=str(personal.pk))
+    response = client.delete("/api/v1/workspace", {"confirm": personal.slug}, format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "personal_workspace"
+
+
+def test_the_old_immediate_deletion_route_is_gone(world):
+    """One deletion path (privacy's grace period): the workspace detail route deletes nothing."""
+    a = world["A"]
+    response = a.client("owner").delete(f"/api/v1/workspaces/{a.workspace.pk}/")
+    assert response.status_code == 405
+    assert Workspace.objects.filter(pk=a.workspace.pk, is_suspended=False).exists()
 
 
 def test_admin_cannot_touch_owners_and_the_last_owner_stays(world):

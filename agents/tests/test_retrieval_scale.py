@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agents import retrieval
 from agents.models import Chunk, Knowledge
@@ -36,14 +37,38 @@ def test_a_large_agent_finds_the_rare_answer_among_common_words(world):
     assert retrieval._common_lexemes().get("widget", 0) > retrieval.COMMON_SHARE
 
     with workspace_scope(workspace):
-        with connection.cursor() as cursor:
-            kept = retrieval._informative(cursor, agent, ["widget", "warranty", "years"])
-        assert "widget" not in kept and set(kept) == {"warranti", "year"}
         hits = retrieval.search(agent=agent, question="How many years of warranty does the widget have?")
         assert hits[0].knowledge_id == answer.pk
         # one informative word among common ones: it alone is searched
         hits = retrieval.search(agent=agent, question="widget manual warranty")
         assert [hit.knowledge_id for hit in hits] == [answer.pk]
-        # every word common: the rarest two are searched, the ranking capped at CANDIDATES
+        # every word common: the chunks holding all of them
         hits = retrieval.search(agent=agent, question="widget manual")
         assert len(hits) == retrieval.TOP_K and {hit.knowledge_id for hit in hits} == {filler.pk}
+        # one word in nearly every chunk: the agent's rows are walked, not the GIN index's huge bitmap
+        with CaptureQueriesContext(connection) as queries:
+            hits = retrieval.search(agent=agent, question="widget?")
+        assert len(hits) == retrieval.TOP_K
+        assert any("ts_match_vq" in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_trigram_fallback_of_a_large_agent_has_a_time_budget(monkeypatch):
+    def timeout() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    params = {"question": "garantia", "agent": 0, "workspace": 0, "limit": 4}
+    # over the budget: no answer (the agent says it does not know), the transaction still usable
+    monkeypatch.setattr(retrieval, "TRIGRAM_BUDGET_MS", 20)
+    slow = "SELECT 1, 1, 't', 'x', 0.9::float FROM pg_sleep(0.3) WHERE %(question)s <> ''"
+    monkeypatch.setattr(retrieval, "_SQL_TRGM", slow)
+    with connection.cursor() as cursor:
+        assert retrieval._search_trigram(cursor, params, big=True) == []
+    assert timeout() == before
+    # within it: the rows, and the caller's limit back in force
+    monkeypatch.setattr(retrieval, "TRIGRAM_BUDGET_MS", 5000)
+    with connection.cursor() as cursor:
+        assert retrieval._search_trigram(cursor, params, big=True) == [(1, 1, "t", "x", 0.9)]
+    assert timeout() == before

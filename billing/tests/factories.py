@@ -31,6 +31,22 @@ def account(workspace, *, plan_credits: int | None = None, purchased_credits: in
     return acct
 
 
+def paid_features(workspace, key: str = "pro") -> BillingAccount:
+    """Put `workspace` on a plan with the paid features (API keys, webhooks;
+    SPEC: pro or premium) without touching its credits or writing an audit
+    entry — what a fixture that makes keys or endpoints needs. No-op when
+    the plan already has them."""
+    from billing.defaults import PAID_FEATURES
+
+    services.plans_ensure_defaults()
+    acct = services.billing_account_ensure(workspace=workspace)
+    if not set(PAID_FEATURES) <= set(acct.plan.features or []):
+        BillingAccount.unscoped.filter(pk=acct.pk).update(plan=Plan.objects.get(key=key))
+        services.RATE_LIMITS.delete(workspace.pk)
+        acct.refresh_from_db()
+    return acct
+
+
 def cost(module: str, credits: int) -> ModuleCost:
     row, _ = ModuleCost.objects.update_or_create(module=module, defaults={"credits": credits, "label": module})
     return row

@@ -50,16 +50,21 @@ def test_the_catalogue_matches_the_spec_and_seeding_is_idempotent():
     assert ModuleCost.objects.get(module="content").credits == 7 and Plan.objects.count() == 3
 
 
-def test_a_new_workspace_opens_on_free_with_its_first_fifty_credits():
-    owner = UserFactory(personal_workspace=False)
+def test_a_new_workspace_opens_on_free_and_the_free_credits_come_with_a_verified_person():
+    owner = UserFactory(personal_workspace=False)  # verified address
     workspace = workspace_create(owner=owner, name="Acme")
     acct = assert_ledger_matches(workspace)
-    assert (acct.plan.key, acct.status, acct.plan_credits, acct.purchased_credits) == ("free", "active", 50, 0)
+    assert (acct.plan.key, acct.status, acct.plan_credits, acct.purchased_credits) == ("free", "active", 0, 0)
     assert acct.current_period_end.date() > timezone.now().date() + timedelta(days=27)
-    entry = LedgerEntry.unscoped.get(workspace=workspace)
-    assert (entry.kind, entry.amount, entry.idempotency_key) == ("grant", 50, f"open:{workspace.pk}")
+    assert not LedgerEntry.unscoped.filter(workspace=workspace).exists()  # not the personal workspace
     services.billing_account_open(workspace=workspace)  # idempotent
-    assert LedgerEntry.unscoped.filter(workspace=workspace).count() == 1
+    assert not LedgerEntry.unscoped.filter(workspace=workspace).exists()
+    person = UserFactory(personal_workspace=False)
+    personal = workspace_create(owner=person, name="Mine", is_personal=True)
+    acct = assert_ledger_matches(personal)
+    assert (acct.plan.key, acct.plan_credits, acct.free_allowance) == ("free", 50, True)
+    entry = LedgerEntry.unscoped.get(workspace=personal)
+    assert (entry.kind, entry.amount, entry.idempotency_key) == ("grant", 50, f"allowance:{personal.pk}")
 
 
 def test_add_months_clamps_to_the_end_of_shorter_months():

@@ -270,10 +270,12 @@ class ForecastDayOutput(serializers.Serializer):
 class ForecastOutput(serializers.Serializer):
     product_id = serializers.IntegerField()
     variant_id = serializers.IntegerField(allow_null=True)
-    method = serializers.CharField(help_text="weekly_profile | mean | no_history")
+    method = serializers.CharField(help_text="ets_weekly | weekly_profile | mean | no_history")
     history_days = serializers.IntegerField()
     smape = serializers.FloatField(allow_null=True, help_text="Backtest error over the last 28 days, in %.")
     interval = serializers.CharField(default="80%")
+    computed_on = serializers.DateField(help_text="The day the forecast was computed (nightly, or now).")
+    cached = serializers.BooleanField(help_text="Served from the stored forecast.")
     days = ForecastDayOutput(many=True)
 
 
@@ -339,3 +341,71 @@ class CommissionRuleOutput(serializers.Serializer):
     product_id = serializers.IntegerField(allow_null=True)
     store_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class SegmentPredictInput(serializers.Serializer):
+    days = serializers.IntegerField(min_value=30, max_value=1095, default=365, help_text="Orders of the last N days.")
+    save = serializers.ListField(
+        child=serializers.ChoiceField(choices=["champions", "loyal", "at_risk", "hibernating", "new"]),
+        default=list,
+        max_length=5,
+        help_text="Segments to save as CRM segments (their contacts tagged `rfm-<key>`).",
+    )
+
+
+class CustomerScoreOutput(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    recency_days = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    revenue_cents = serializers.IntegerField()
+    r = serializers.IntegerField()
+    f = serializers.IntegerField()
+    m = serializers.IntegerField()
+
+
+class PredictedSegmentOutput(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    rule = serializers.CharField()
+    count = serializers.IntegerField()
+    sample = CustomerScoreOutput(many=True, help_text="Up to 10 members, highest revenue first.")
+
+
+class SavedSegmentOutput(serializers.Serializer):
+    key = serializers.CharField()
+    segment_id = serializers.IntegerField()
+    tag = serializers.CharField()
+    contacts = serializers.IntegerField()
+
+
+class SegmentPredictOutput(serializers.Serializer):
+    days = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    orders_without_contact = serializers.IntegerField()
+    segments = PredictedSegmentOutput(many=True)
+    saved = SavedSegmentOutput(many=True)
+
+
+class PricingRuleInput(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["multiplier", "margin"])
+    value = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0,
+        help_text="multiplier: the factor (2.5 → cost × 2.5); margin: the amount added",
+    )  # fmt: skip
+    ending_cents = serializers.IntegerField(
+        min_value=0, max_value=99, allow_null=True, default=99,
+        help_text="Every price ends in these cents (99 → x.99); null keeps them",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        if attrs["mode"] == "multiplier" and not 1 <= attrs["value"] <= 100:
+            raise serializers.ValidationError({"value": [_("A multiplier from 1 to 100.")]})
+        return attrs
+
+
+class PricingRuleOutput(serializers.Serializer):
+    mode = serializers.CharField()
+    value = serializers.DecimalField(max_digits=10, decimal_places=2)
+    ending_cents = serializers.IntegerField(allow_null=True)
+    saved = serializers.BooleanField(help_text="False: no rule saved yet, the default applies.")
+    example = serializers.DictField(help_text="`cost_cents` 1000 and the `price_cents` the rule gives it.")

@@ -19,6 +19,9 @@ urlpatterns = [
         r"^inventory/reorder-recommendations/?$", views.ReorderRecommendationsView.as_view(), name="commerce-reorder"
     ),
     re_path(r"^commerce/sales/?$", views.SalesView.as_view(), name="commerce-sales"),
+    re_path(r"^commerce/pricing-rule/?$", views.PricingRuleView.as_view(), name="commerce-pricing-rule"),
     re_path(r"^commerce/commissions/?$", views.CommissionsView.as_view(), name="commerce-commissions"),
+    # crm/segments/{id} takes numeric ids only, so this path is free; the logic lives in commerce.segments
+    re_path(r"^crm/segments/predict/?$", views.SegmentPredictView.as_view(), name="commerce-segments-predict"),
     *router.urls,
 ]

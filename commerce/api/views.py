@@ -164,29 +164,23 @@ class ProductViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get"])
     def forecast(self, request, pk=None):
-        """Daily demand forecast with an 80 % interval, the method used and its backtest sMAPE."""
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from commerce.forecast import forecast as run_forecast
+        """Daily demand forecast with an 80 % interval, the method used and its backtest sMAPE
+        (computed nightly and cached; computed now when no fresh forecast is stored)."""
+        from commerce.services.forecasts import forecast_get
 
         product = self.get_object()
         days = _int_param(request, "days", 30, 1, 90)
-        variants = list(product.variants.all())
+        variant = None
         variant_id = request.query_params.get("variant")
         if variant_id:
-            variants = [v for v in variants if str(v.pk) == str(variant_id)]
-            if not variants:
+            variant = next((v for v in product.variants.all() if str(v.pk) == str(variant_id)), None)
+            if variant is None:
                 raise ValidationFailed(details={"variant": ["Not a variant of this product."]})
-        history_days = 120
-        series = inventory.daily_units([v.pk for v in variants], days=history_days)
-        total = [sum(values) for values in zip(*series.values(), strict=True)] if series else []
-        today = timezone.now().date()
-        result = run_forecast(total, start=today - timedelta(days=history_days), days=days)
-        return Response({"product_id": product.pk, "variant_id": int(variant_id) if variant_id else None,
+        result = forecast_get(product=product, variant=variant, days=days)
+        return Response({"product_id": product.pk, "variant_id": variant.pk if variant else None,
                          "method": result.method, "history_days": result.history_days, "smape": result.smape,
-                         "interval": "80%", "days": result.days})  # fmt: skip
+                         "interval": "80%", "computed_on": result.computed_on, "cached": result.cached,
+                         "days": result.days})  # fmt: skip
 
     @extend_schema(
         request=s.ProductImportInput,
@@ -443,3 +437,61 @@ class CommissionRuleViewSet(ScopedViewSet):
     def destroy(self, request, pk=None):
         self.get_object().delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SegmentPredictView(ScopedAPIView):
+    """RFM scores from orders and the proposed segments (champions, loyal, at
+    risk, hibernating, new); `save` keeps the chosen ones as CRM segments."""
+
+    permissions = {"post": "crm.change"}
+
+    @extend_schema(
+        request=s.SegmentPredictInput, responses={200: s.SegmentPredictOutput, 400: ERRORS[400]}, tags=["crm"]
+    )
+    def post(self, request):
+        from commerce import segments
+
+        data = s.SegmentPredictInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        prediction = segments.segments_predict(days=data.validated_data["days"])
+        keys = list(dict.fromkeys(data.validated_data["save"]))
+        saved = segments.segments_save(workspace=request.workspace, prediction=prediction, keys=keys,
+                                       user=request.user) if keys else []  # fmt: skip
+        proposed = [
+            {"key": key, "name": str(segments.NAMES[key]), "rule": str(segments.RULES[key]), "count": len(members),
+             "sample": s.CustomerScoreOutput(members[: segments.SAMPLE], many=True).data}
+            for key, members in prediction.segments.items()
+        ]  # fmt: skip
+        return Response({"days": prediction.days, "customers": prediction.customers,
+                         "orders_without_contact": prediction.orders_without_contact, "segments": proposed,
+                         "saved": saved})  # fmt: skip
+
+
+def _pricing_output(rule) -> dict:
+    from commerce.pricing import sell_price_cents
+
+    example = sell_price_cents(1000, mode=rule.mode, value=rule.value, ending_cents=rule.ending_cents)
+    return {"mode": rule.mode, "value": rule.value, "ending_cents": rule.ending_cents, "saved": rule.pk is not None,
+            "example": {"cost_cents": 1000, "price_cents": example}}  # fmt: skip
+
+
+class PricingRuleView(ScopedAPIView):
+    """The workspace's pricing rule: how imports set a sell price from the
+    supplier cost (a multiplier or a fixed margin, then a price ending)."""
+
+    permissions = {"put": "commerce.store.manage"}
+
+    @extend_schema(responses={200: s.PricingRuleOutput}, tags=TAGS)
+    def get(self, request):
+        from commerce.pricing import pricing_rule_get
+
+        return Response(_pricing_output(pricing_rule_get(request.workspace)))
+
+    @extend_schema(request=s.PricingRuleInput, responses={200: s.PricingRuleOutput, 400: ERRORS[400]}, tags=TAGS)
+    def put(self, request):
+        from commerce.pricing import pricing_rule_set
+
+        data = s.PricingRuleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = pricing_rule_set(workspace=request.workspace, user=request.user, request=request, **data.validated_data)
+        return Response(_pricing_output(rule))

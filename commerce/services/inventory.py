@@ -15,26 +15,83 @@ Reorder advice, per variant, from its daily unit sales over the last
     suggested quantity       max(0, reorder point + d × REVIEW_DAYS − stock), rounded up
 
 The reasoning is given in plain words with the figures.
+
+Supplier stock: `supplier_stock_refresh` (queued by the commerce beat) asks CJ
+(`GET /product/stock/queryByVid`) for the variants with a CJ `vid` checked
+longest ago — at most `SUPPLIER_STOCK_BATCH` per run, paced at CJ's lowest
+per-user rate (1 request/s) — and keeps the total over CJ's warehouses.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commerce.models import InventoryAlert, Order, OrderLine, Variant
 
+logger = logging.getLogger(__name__)
+
 HISTORY_DAYS = 56
 REVIEW_DAYS = 14
 DEFAULT_SERVICE_LEVEL = 0.95
+SUPPLIER_STOCK_EVERY = timedelta(hours=6)
+SUPPLIER_STOCK_BATCH = 300
+# CJ's free level allows 1 request per second per user (PROVIDERS.md §3, rate limits).
+SUPPLIER_STOCK_PACE_SECONDS = 1.0
+
+
+def supplier_stock_due(queryset=None):
+    """Variants with a CJ vid whose supplier stock is older than `SUPPLIER_STOCK_EVERY` (or never read)."""
+    queryset = Variant.objects.all() if queryset is None else queryset
+    return queryset.exclude(supplier_variant_id="").filter(
+        Q(supplier_stock_checked_at__isnull=True)
+        | Q(supplier_stock_checked_at__lt=timezone.now() - SUPPLIER_STOCK_EVERY)
+    )
+
+
+def supplier_stock_refresh(*, workspace, limit: int = SUPPLIER_STOCK_BATCH) -> dict:
+    """Read CJ's stock for the workspace's due variants, oldest check first.
+
+    A refused token stops the run (the connection is marked expired by the
+    client); another provider failure stops it too — CJ is down or limiting us,
+    and the next beat carries on from the same variants."""
+    from commerce.providers import cj
+    from nexusone.errors import ProviderError
+
+    due = list(
+        supplier_stock_due()
+        .order_by(F("supplier_stock_checked_at").asc(nulls_first=True), "id")
+        .values_list("pk", "supplier_variant_id")[:limit]
+    )
+    if not due:
+        return {"checked": 0, "changed": 0}
+    try:
+        client = cj.CJClient.for_workspace(workspace)
+    except cj.SupplierNotConnected:
+        return {"checked": 0, "changed": 0, "reason": "not_connected"}
+    checked = changed = 0
+    for index, (variant_id, vid) in enumerate(due):
+        if index and SUPPLIER_STOCK_PACE_SECONDS:
+            time.sleep(SUPPLIER_STOCK_PACE_SECONDS)
+        try:
+            stock = client.stock(vid)
+        except ProviderError as exc:
+            logger.warning("commerce: CJ stock of %s failed (%s); stopping this run", vid, exc.code)
+            break
+        checked += 1
+        changed += Variant.objects.filter(pk=variant_id).exclude(supplier_stock=stock).update(supplier_stock=stock)
+        Variant.objects.filter(pk=variant_id).update(supplier_stock_checked_at=timezone.now())
+    return {"checked": checked, "changed": changed}
 
 
 def check_low_stock(variant: Variant) -> InventoryAlert | None:
@@ -141,6 +198,8 @@ def reorder_advice(
             "qty": suggested,
             "review": REVIEW_DAYS,
         }
+        if variant.supplier_stock is not None and suggested > variant.supplier_stock:
+            reasoning += " " + _("The supplier has only %(supplier)d in stock.") % {"supplier": variant.supplier_stock}
     return ReorderAdvice(
         variant_id=variant.pk,
         sku=variant.sku,

@@ -124,6 +124,15 @@ CJ_STOCK = [
         "cjInventoryNum": 40,
         "factoryInventoryNum": 0,
     },
+    {
+        "vid": VID_BLUE,
+        "areaId": 1,
+        "areaEn": "China Warehouse",
+        "countryCode": "CN",
+        "totalInventoryNum": 0,
+        "cjInventoryNum": 0,
+        "factoryInventoryNum": 0,
+    },
 ]
 
 
@@ -136,7 +145,9 @@ class CJDouble(ProviderDouble):
         self.orders: dict[str, dict] = {}
         prefix = httpx.URL(CJ_BASE).path
         self.on("GET", f"{prefix}/product/query", self._product)
-        self.on("GET", f"{prefix}/product/stock/queryByVid", lambda r: self._ok(r, CJ_STOCK))
+        # per-warehouse rows of the asked vid (a test may change `stock` to move the figures)
+        self.stock = [dict(row) for row in CJ_STOCK]
+        self.on("GET", f"{prefix}/product/stock/queryByVid", self._stock)
         self.on("POST", f"{prefix}/logistic/freightCalculate", lambda r: self._ok(r, CJ_FREIGHT))
         self.on("POST", f"{prefix}/shopping/order/createOrderV2", self._create_order)
         self.on("GET", f"{prefix}/shopping/order/getOrderDetail", self._order_detail)
@@ -154,6 +165,12 @@ class CJDouble(ProviderDouble):
         if not self._authorized(request):
             return httpx.Response(200, json=cj_envelope(None, 1600001, "Invalid API key or access token"))
         return httpx.Response(200, json=cj_envelope(data))
+
+    def _stock(self, request):
+        vid = request.url.params.get("vid", "")
+        if not vid:
+            return httpx.Response(200, json=cj_envelope(None, 1600100, "Param error"))
+        return self._ok(request, [row for row in self.stock if row["vid"] == vid])
 
     def _product(self, request):
         if request.url.params.get("pid") != PID:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from commerce.models import (
     CommissionRule,
+    DemandForecast,
     ImportItem,
     InventoryAlert,
     InventoryLevel,
@@ -105,7 +106,14 @@ def make_commission_rule(workspace, **fields) -> CommissionRule:
     return CommissionRule.unscoped.create(workspace=workspace, **{"partner": "Ana", "percent": "10", **fields})
 
 
+def make_forecast(workspace, **fields) -> DemandForecast:
+    product = fields.pop("product", None) or make_product(workspace)
+    values = {"key": f"product:{product.pk}", "method": "no_history", "computed_on": timezone.now().date(), **fields}
+    return DemandForecast.unscoped.create(workspace=workspace, product=product, **values)
+
+
 TENANT_FACTORIES = {
+    DemandForecast: make_forecast,
     CommissionRule: make_commission_rule,
     InventoryAlert: make_alert,
     Store: make_store,

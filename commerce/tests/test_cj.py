@@ -97,3 +97,56 @@ def test_freight_and_stock(shop, cj_connected):
     assert stock == 840
     sent = double.calls("/api2.0/v1/logistic/freightCalculate")[0]
     assert b'"endCountryCode":"US"' in sent.content.replace(b" ", b"")
+
+
+@pytest.fixture
+def cj_variants(shop):
+    from commerce.tests.factories import make_product, make_variant
+
+    product = make_product(shop.workspace, variants=0, title="Case", supplier="cj_dropshipping")
+    red = make_variant(shop.workspace, product=product, supplier_variant_id=VID_RED, stock=3)
+    blue = make_variant(shop.workspace, product=product, supplier_variant_id=VID_BLUE, stock=3)
+    local = make_variant(shop.workspace, product=product, supplier_variant_id="")
+    return red, blue, local
+
+
+def test_the_beat_mirrors_cj_stock_and_asks_again_only_when_due(shop, cj_connected, cj_variants, monkeypatch):
+    from commerce import tasks
+    from commerce.services import inventory
+
+    monkeypatch.setattr(inventory, "SUPPLIER_STOCK_PACE_SECONDS", 0)
+    red, blue, local = cj_variants
+    double = CJDouble()
+    with double.installed():
+        assert tasks.commerce_tick()["supplier_stock"] == 1  # the eager task ran for workspace A
+        # the per-warehouse rows of each vid summed: red 800 (China) + 40 (US), blue 0
+        stocks = dict(Variant.unscoped.filter(pk__in=[red.pk, blue.pk, local.pk]).values_list("pk", "supplier_stock"))
+        assert stocks == {red.pk: 840, blue.pk: 0, local.pk: None}
+        asked = [r.url.params["vid"] for r in double.calls("/api2.0/v1/product/stock/queryByVid")]
+        assert sorted(asked) == sorted([VID_RED, VID_BLUE])
+        assert all(r.headers["CJ-Access-Token"] == CJ_TOKEN for r in double.requests)
+        # within 6 hours nothing is due: no workspace queued, no call
+        assert tasks.commerce_tick()["supplier_stock"] == 0
+        assert len(double.calls("/api2.0/v1/product/stock/queryByVid")) == 2
+        # later CJ's figure moved: the next due run picks it up
+        double.stock[0]["totalInventoryNum"] = 10
+        Variant.unscoped.filter(pk=red.pk).update(supplier_stock_checked_at=None)
+        with workspace_scope(shop.workspace):
+            assert inventory.supplier_stock_refresh(workspace=shop.workspace) == {"checked": 1, "changed": 1}
+        assert Variant.unscoped.get(pk=red.pk).supplier_stock == 50
+
+
+def test_supplier_stock_stops_on_a_refused_token(shop, cj_variants, monkeypatch):
+    from commerce import tasks
+    from commerce.services import inventory
+
+    monkeypatch.setattr(inventory, "SUPPLIER_STOCK_PACE_SECONDS", 0)
+    assert tasks.commerce_tick()["supplier_stock"] == 0  # no CJ connection: not queued
+    connection = make_connection(shop.workspace, "cj_dropshipping", api_key="CJUser@api@key", access_token="stale")
+    double = CJDouble()
+    with double.installed(), workspace_scope(shop.workspace):
+        assert inventory.supplier_stock_refresh(workspace=shop.workspace) == {"checked": 0, "changed": 0}
+    assert len(double.calls("/api2.0/v1/product/stock/queryByVid")) == 1  # stopped after the first refusal
+    connection.refresh_from_db()
+    assert connection.status != "connected"
+    assert Variant.unscoped.filter(supplier_stock_checked_at__isnull=False).count() == 0

@@ -3,13 +3,13 @@ against hand-computed values."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from commerce.forecast import forecast, smape
-from commerce.models import OrderLine
+from commerce.models import OrderLine, Variant
 from commerce.tests.factories import make_commission_rule, make_order, make_product, make_store, make_variant
 
 pytestmark = pytest.mark.django_db
@@ -89,14 +89,55 @@ def test_forecast_mean_for_short_histories():
 
 def test_forecast_weekly_profile_and_backtest():
     start = date(2026, 10, 5)  # a Monday
-    history = [7 if (start + timedelta(days=i)).weekday() == 0 else 0 for i in range(56)]
+    history = [7 if (start + timedelta(days=i)).weekday() == 0 else 0 for i in range(49)]
     history[0] = 7
     result = forecast(history, start=start, days=7)
-    assert result.method == "weekly_profile" and result.history_days == 56
+    assert result.method == "weekly_profile" and result.history_days == 49  # under 8 weeks
     mondays = [d for d in result.days if date.fromisoformat(d["date"]).weekday() == 0]
     others = [d for d in result.days if date.fromisoformat(d["date"]).weekday() != 0]
     assert [d["units"] for d in mondays] == [7.0] and all(d["units"] == 0 for d in others)
     assert result.smape == 0.0 and mondays[0]["low"] == mondays[0]["high"] == 7.0
+
+
+def test_ets_with_weekly_seasonality_from_eight_weeks():
+    start = date(2026, 9, 7)  # a Monday
+    history = [7 if (start + timedelta(days=i)).weekday() == 0 else 0 for i in range(84)]
+    result = forecast(history, start=start, days=14)
+    assert result.method == "ets_weekly" and result.history_days == 84
+    assert result.days[0]["date"] == "2026-11-30"  # a Monday, the day after the history
+    for row in result.days:
+        monday = date.fromisoformat(row["date"]).weekday() == 0
+        assert abs(row["units"] - (7 if monday else 0)) < 0.5, row
+        assert row["low"] <= row["units"] <= row["high"]
+    # the backtest forecast the last 4 Mondays at ~7 and the other days below half a unit: exact
+    assert result.smape == 0.0
+
+
+def test_ets_on_a_flat_series_is_flat_with_no_spread():
+    result = forecast([5] * 70, start=date(2026, 9, 1), days=5)
+    assert result.method == "ets_weekly" and result.smape == 0.0
+    assert [(d["units"], d["low"], d["high"]) for d in result.days] == [(5.0, 5.0, 5.0)] * 5
+
+
+def test_ets_interval_widens_with_noise():
+    import random
+
+    rng = random.Random(7)
+    start = date(2026, 8, 3)  # a Monday
+    history = [max(0, round((10 if (start + timedelta(days=i)).weekday() == 5 else 3) + rng.gauss(0, 1.5)))
+               for i in range(112)]  # fmt: skip
+    result = forecast(history, start=start, days=7)
+    assert result.method == "ets_weekly"
+    saturday = next(d for d in result.days if date.fromisoformat(d["date"]).weekday() == 5)
+    other = next(d for d in result.days if date.fromisoformat(d["date"]).weekday() == 2)
+    assert 8 < saturday["units"] < 12 and 1.5 < other["units"] < 4.5
+    spread = saturday["high"] - saturday["low"]
+    assert 2 < spread < 8  # ≈ 2 × 1.2816 × σ (σ ≈ 1.5)
+    assert 0 < result.smape < 60  # small daily counts: sMAPE runs high
+
+
+def test_smape_counts_a_near_zero_forecast_of_a_day_without_sales_as_exact():
+    assert smape([0, 0, 4], [0.3, 0.6, 4]) == round(100 * (0 + 2 + 0) / 3, 2)
 
 
 def test_smape_by_hand():
@@ -110,6 +151,46 @@ def test_forecast_endpoint(shop, sold):
     assert answer.status_code == 200, answer.content
     data = answer.json()
     assert data["method"] == "mean" and data["history_days"] >= 1 and len(data["days"]) == 10
+    assert data["cached"] is False and data["days"][0]["date"] == timezone.now().date().isoformat()
+    again = shop.client("viewer").get(f"/api/v1/products/{product.pk}/forecast", {"days": 10}).json()
+    assert again["cached"] is True and again["days"] == data["days"]
     assert shop.client().get(f"/api/v1/products/{product.pk}/forecast", {"days": 500}).status_code == 400
     empty = make_product(shop.workspace)
     assert shop.client().get(f"/api/v1/products/{empty.pk}/forecast").json()["history_days"] == 0
+
+
+def test_the_nightly_run_stores_every_variant_and_product(shop, sold, settings):
+    from commerce.models import DemandForecast
+    from commerce.tasks import commerce_forecasts_nightly
+
+    product, _store = sold
+    other = make_product(shop.workspace, variants=2, title="Two variants")
+    make_product(shop.workspace, variants=1, status="archived")
+    result = commerce_forecasts_nightly(workspace_id=shop.workspace.pk)
+    assert result["products"] == 2 and result["variants"] == 3, result
+    keys = set(DemandForecast.unscoped.filter(workspace=shop.workspace).values_list("key", flat=True))
+    variant_keys = {f"variant:{pk}" for pk in Variant.unscoped.filter(product=other).values_list("pk", flat=True)}
+    mug_variant = Variant.unscoped.get(product=product)
+    assert keys == {f"product:{product.pk}", f"product:{other.pk}", f"variant:{mug_variant.pk}", *variant_keys}
+    stored = DemandForecast.unscoped.get(key=f"product:{product.pk}")
+    assert stored.method == "mean" and len(stored.days) == 91
+    # a second run updates the same rows
+    commerce_forecasts_nightly(workspace_id=shop.workspace.pk)
+    assert DemandForecast.unscoped.filter(workspace=shop.workspace).count() == 5
+    served = shop.client().get(f"/api/v1/products/{product.pk}/forecast", {"variant": mug_variant.pk}).json()
+    assert served["cached"] is True and served["method"] == "mean" and len(served["days"]) == 30
+
+
+def test_the_beat_queues_the_nightly_forecast_once_a_day(shop, sold, monkeypatch):
+    from datetime import datetime
+
+    from commerce import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.commerce_forecasts_nightly, "delay", lambda **kw: queued.append(kw))
+    night = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    assert tasks._forecast_workspaces(night) == []  # before 01:00 UTC
+    morning = night.replace(hour=1, minute=15)
+    assert tasks._forecast_workspaces(morning) == [shop.workspace.pk]
+    assert tasks._forecast_workspaces(morning.replace(hour=3)) == []  # once that day
+    assert tasks._forecast_workspaces(morning + timedelta(days=1)) == [shop.workspace.pk]

@@ -17,9 +17,8 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx2
-import openai
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw
@@ -27,6 +26,9 @@ from PIL import Image, ImageDraw
 from content.video.captions import caption_font, direction_of, wrap
 from nexusone import outbound
 from nexusone.errors import ProviderError, ProviderTimeout
+
+if TYPE_CHECKING:  # the SDK is imported where it is used: a web worker that never draws boots faster
+    import openai
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ class ImagesResult:
 
 
 def _client(api_key: str) -> openai.OpenAI:
+    import httpx2
+    import openai
+
     return openai.OpenAI(
         api_key=api_key,
         base_url=settings.OPENAI_BASE_URL or None,
@@ -78,6 +83,8 @@ def generate_images(
     workspace=None,
     client: openai.OpenAI | None = None,
 ) -> ImagesResult:
+    import openai
+
     api_key = None if client is not None else _openai_key(workspace)
     if client is None and not api_key:
         return ImagesResult([offline_card(prompt, size, language, n) for n in range(count)], "offline", "offline-card")

@@ -160,7 +160,11 @@ def test_the_builder_creates_edits_previews_and_publishes_a_page(world):
     form.update({"action": "save", "social_proof__testimonials__0__quote": "הלחם הכי טוב בשכונה",
                  "social_proof__testimonials__0__author": "דנה", "social_proof__testimonials__1__quote": "",
                  "social_proof__testimonials__1__author": "", "social_proof__testimonials__1__role": ""})  # fmt: skip
-    assert client.post(_base(world) + f"/pages/{page.pk}/", form, HTTP_HX_REQUEST="true")["HX-Trigger"] == "pageSaved"
+    saved = client.post(_base(world) + f"/pages/{page.pk}/", form, HTTP_HX_REQUEST="true")
+    assert saved["HX-Trigger"] == "pageSaved"
+    # the publish card's warning is replaced out of band, now empty: no stale "still on the page"
+    html = saved.content.decode()
+    assert '<div id="sample-testimonials-warning" hx-swap-oob="true"></div>' in html
     page.refresh_from_db()
     testimonials = page.sections["social_proof"]["testimonials"]
     assert [(t["quote"], t["author"], t["placeholder"]) for t in testimonials] == [

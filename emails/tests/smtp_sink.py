@@ -33,6 +33,13 @@ class _Handler:
     def __init__(self, sink: SmtpSink):
         self.sink = sink
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # One EHLO per SMTP session: counts the connections a sender opened.
+        session.host_name = hostname
+        with self.sink.lock:
+            self.sink.sessions += 1
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.sink.refuse.get(address.lower())
         if reply:
@@ -67,6 +74,7 @@ class SmtpSink:
         self.received: list[Received] = []
         self.per_recipient: Counter = Counter()
         self.count = 0
+        self.sessions = 0
         self.lock = threading.Lock()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, data_size_limit=10_000_000)
 

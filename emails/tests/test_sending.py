@@ -48,6 +48,7 @@ def test_a_campaign_reaches_consenting_contacts_once_with_one_click_unsubscribe(
     # every consenting contact exactly once, nobody else
     assert sorted(smtp.per_recipient) == ["lucia@clientes.example", "mateo@clientes.example", "sofia@clientes.example"]
     assert set(smtp.per_recipient.values()) == {1}
+    assert smtp.sessions == 1  # one chunk (EMAIL_BATCH_SIZE 3) → one SMTP connection, not one per message
     received = smtp.to("lucia@clientes.example")[0].message
     assert received["Subject"] == "Hola Lucia, llegó el otoño"
     assert received["From"] == "Tienda Ejemplo <hola@shop.example>"

@@ -276,3 +276,89 @@ def test_the_batch_is_bounded(shop, run, settings):
     with workspace_scope(shop.workspace):
         assert engine.enrol(journey) == 2
         assert engine.advance_batch(journey) == 2
+
+
+def _rows_read() -> int:
+    """Rows of contacts and enrollments this transaction has read so far (PostgreSQL's counters)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname IN ('crm_contact', 'journeys_enrollment')"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_enrolment_resumes_after_the_last_contact_instead_of_rereading_the_enrolled(shop, run, settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's per-transaction row counters")
+    settings.JOURNEYS_BATCH_SIZE = 10
+    journey = _create(shop, trigger={"type": "tag_added", "tag": "lote", "existing": True},
+                      steps=[{"type": "add_tag", "tag": "visto"}], status="active")  # fmt: skip
+    early = make_contact(shop.workspace, tags=[])
+    Contact.unscoped.bulk_create(
+        [Contact(workspace=shop.workspace, email=f"c{n}@lote.example", tags=["lote"]) for n in range(60)]
+    )
+    with connection.cursor() as cursor:
+        # The plan PostgreSQL picks for a big segment (bench/journey_steps.py: walk the contacts' primary
+        # key from the cursor), forced on this small table, where sorting all 61 rows would be cheaper.
+        cursor.execute("ANALYZE crm_contact")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    reads = []
+    with workspace_scope(shop.workspace):
+        for _ in range(6):
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE journeys_enrollment")  # as autovacuum would keep it
+            before = _rows_read()
+            assert engine.enrol(journey) == 10
+            reads.append(_rows_read() - before)
+        assert engine.enrol(journey) == 0  # the pass ends…
+        assert Journey.unscoped.get(pk=journey.pk).cursor == 0  # …and the next one starts over
+    # each batch reads about its own 10 contacts (and their enrollments), not all those before it
+    assert max(reads) <= 15, reads  # flat (it was 61 per batch before the keyset)
+    assert Enrollment.unscoped.filter(journey=journey).count() == 60
+
+    Contact.unscoped.filter(pk=early.pk).update(tags=["lote"])  # joins behind the pass, with a lower id
+    run(journey)
+    assert Enrollment.unscoped.filter(journey=journey, contact_id=early.pk).exists()
+
+
+def test_order_placed_notify_and_a_branch_on_a_reply(shop, run):
+    from notifications.models import Notification
+
+    journey = _create(
+        shop,
+        trigger={"type": "order_placed"},
+        steps=[
+            {"type": "notify", "message": "Pedido nuevo"},
+            {"type": "branch", "on": "replied", "within": {"days": 1},
+             "then": [{"type": "add_tag", "tag": "respondio"}], "else": [{"type": "remove_tag", "tag": "vip"}]},
+        ],
+        status="active",
+    )  # fmt: skip
+    replies, silent = make_contact(shop.workspace, tags=["vip"]), make_contact(shop.workspace, tags=["vip"])
+    for contact in (replies, silent):
+        make_activity(shop.workspace, contact, type="purchase", payload={"order": f"#{contact.pk}"})
+    run(journey)
+    notices = Notification.unscoped.filter(workspace=shop.workspace, kind="journeys.step_notify")
+    sent = notices.count()
+    assert sent >= 2  # one per contact for each manager
+    assert {n.link.rstrip("/").rsplit("/", 1)[-1] for n in notices} == {str(replies.pk), str(silent.pk)}
+
+    reply = {"direction": "inbound", "text": "¡Gracias!"}
+    make_activity(shop.workspace, replies, type="whatsapp_message", payload=reply)
+    run(journey, timezone.now() + timedelta(minutes=5))
+    assert "respondio" in Contact.unscoped.get(pk=replies.pk).tags
+    assert Contact.unscoped.get(pk=silent.pk).tags == ["vip"]  # still waiting for a reply
+
+    run(journey, timezone.now() + timedelta(days=2))
+    assert Contact.unscoped.get(pk=silent.pk).tags == []  # no reply within a day: the else arm
+    assert "vip" in Contact.unscoped.get(pk=replies.pk).tags
+    assert notices.count() == sent  # each step once per contact
+    assert sorted(_runs(journey).values()) == [1, 1, 2, 2]  # notify and branch twice, each arm's step once
+    assert Enrollment.unscoped.filter(journey=journey, status="completed").count() == 2

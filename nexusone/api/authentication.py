@@ -5,7 +5,10 @@
   key's role and the creator's *current* role (`api_key.effective_role`,
   decided at authentication). A creator no longer in the workspace disables
   the key. What keys may never do (manage keys, people, the profile) is in
-  the permission table (`nexusone.permissions`, `api_keys=False`).
+  the permission table (`nexusone.permissions`, `api_keys=False`). Keys need
+  a plan with the `api_keys` feature (SPEC: pro or premium; the gate is
+  billing's, through `accounts.hooks`): on a workspace that downgraded, a key
+  answers 403 `plan_required` — it is genuine, so not 401 — until it upgrades.
 - `Authorization: Bearer <access>` — allauth's JWT token strategy, validated
   statefully against the token's session (logout revokes at once).
 - The browser session, with CSRF enforced on unsafe methods.
@@ -33,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from accounts import hooks
 from accounts.models import ROLE_RANK, Role
 from nexusone.audit import client_ip
 
@@ -116,6 +120,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This API key can no longer be used."))
         # A key never does more than its creator may do now (a demotion applies at once).
         api_key.effective_role = min(api_key.role, creator_role, key=lambda role: ROLE_RANK[Role(role)])
+        # SPEC: keys need a plan with API access (pro, premium). After a downgrade the
+        # key is still genuine, so it is not a 401 (re-authenticating cannot help):
+        # 403 `plan_required` until the workspace is on such a plan again.
+        hooks.require_feature(workspace=api_key.workspace, feature=hooks.API_KEYS)
         now = timezone.now()
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
             type(api_key).unscoped.filter(pk=api_key.pk).update(last_used_at=now)

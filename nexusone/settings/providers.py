@@ -32,6 +32,8 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 # a charge may stay reserved before the reaper refunds it (long jobs pass their own hold).
 BILLING_GRACE_PERIOD_DAYS = env.int("BILLING_GRACE_PERIOD_DAYS", default=7)
 BILLING_CHARGE_HOLD_SECONDS = env.int("BILLING_CHARGE_HOLD_SECONDS", default=15 * 60)
+# Free-plan workspaces one person may own (the personal one counts); one more → 409 free_workspace_limit.
+BILLING_FREE_WORKSPACES_PER_PERSON = env.int("BILLING_FREE_WORKSPACES_PER_PERSON", default=1)
 WHATSAPP_GRAPH_URL = env("WHATSAPP_GRAPH_URL", default="https://graph.facebook.com/v21.0")
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import api_key_create
+from billing.tests.factories import paid_features
 from nexusone.api.authentication import FAILED_AUTH_LIMIT
 from nexusone.clientip import client_address
 from nexusone.tenancy import workspace_scope
@@ -65,6 +66,7 @@ def test_a_misconfigured_proxy_list_fails_loudly(settings):
 
 
 def _key(tenant) -> str:
+    paid_features(tenant.workspace)  # SPEC: API keys need pro or premium
     with workspace_scope(tenant.workspace):
         _key, secret = api_key_create(
             workspace=tenant.workspace, name="ci", role=Role.MEMBER, actor=tenant.users["owner"], actor_role="owner"

@@ -20,6 +20,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
+from billing.tests.factories import paid_features
 from nexusone import permissions as table
 from nexusone.audit import AuditEntry
 from nexusone.tenancy import workspace_scope
@@ -146,6 +147,7 @@ def test_api_keys_are_refused_on_every_rule_closed_to_keys(world):
 
     a = world["A"]
     _seed(a)
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     _key, secret = api_key_create(
         workspace=a.workspace, name="robot", role=Role.OWNER, actor=a.users["owner"], actor_role=Role.OWNER
     )

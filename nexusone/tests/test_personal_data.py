@@ -30,7 +30,8 @@ Declare it in {app}/personal_data.py (copy crm/personal_data.py), e.g.:
             files={{...}},          # fields naming stored files: "asset" | "path" | "default"
             contact="contact",    # how to find a data subject's rows (field path or callable -> Q)
             contact_erase="delete",  # or "anonymize" (keeps counts) / "keep"
-            user="created_by",    # the user the row is about, for GET /api/v1/me/export
+            user="created_by",    # the user the row is about (account deletion)
+            user_fields=(...),    # their own columns, for GET /api/v1/me/export (allowlist)
         ),
     )
 
@@ -95,6 +96,13 @@ def _check_fields(holding: Holding) -> list[str]:
     for path in (holding.user, holding.contact if isinstance(holding.contact, str) else None):
         if path and path != "pk" and path.split("__")[0] not in attnames:
             problems.append(f"{holding.label} points at {path!r}, which is not a field")
+    for name in holding.user_fields:
+        if name.split("__")[0] not in attnames:
+            problems.append(f"{holding.label}.user_fields names {name!r}, which is not a field")
+        if name.split("__")[0] in holding.secret:
+            problems.append(f"{holding.label}.user_fields names the secret {name!r}")
+    if holding.user_fields and holding.user is None:
+        problems.append(f"{holding.label}: user_fields without `user`")
     for name in set(holding.personal) & set(holding.not_personal):
         problems.append(f"{holding.label}.{name} is both personal and not_personal")
     return problems

@@ -35,7 +35,10 @@ def billing_catalogue(db):
 
 @pytest.fixture
 def key_client(world) -> APIClient:
+    from billing.tests.factories import paid_features
+
     workspace = world["A"].workspace
+    paid_features(workspace)  # SPEC: API keys need pro or premium
     prefix, secret = ApiKey.generate_secret()
     ApiKey.unscoped.create(
         workspace=workspace,
@@ -116,7 +119,7 @@ def test_a_credits_call_reads_the_account_and_its_plan_in_one_statement(world, k
 def test_every_request_still_counts_against_the_plan_rate(world, key_client):
     from billing.models import Plan
 
-    Plan.objects.filter(is_default=True).update(api_requests_per_minute=3)
+    Plan.objects.filter(accounts__workspace=world["A"].workspace).update(api_requests_per_minute=3)
     codes = [key_client.get("/api/v1/crm/contacts/").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
 

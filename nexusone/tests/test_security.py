@@ -14,6 +14,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Membership, User, Workspace
+from billing.tests.factories import paid_features
 from nexusone.tests.routewalk import api_routes, instance_for, url_values
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unthrottled")]
@@ -136,6 +137,7 @@ def test_member_lists_do_not_expose_other_workspaces_members(world):
 
 def test_only_the_creation_response_shows_an_api_key_secret(world):
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: API keys need pro or premium
     created = a.client("owner").post("/api/v1/api-keys/", {"name": "once"}, format="json").json()
     assert re.fullmatch(r"nx_[0-9a-f]{8}_[\w-]{40,}", created["key"])
     detail = a.client("owner").get(f"/api/v1/api-keys/{created['id']}/").json()

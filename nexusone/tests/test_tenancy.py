@@ -115,7 +115,8 @@ def test_every_api_view_is_scoped_or_explicitly_user_level():
             assert "get_queryset" not in view.__dict__, f"{name} overrides get_queryset; use safely_get_queryset"
 
 
-def test_session_authenticated_writes_need_a_csrf_token(world):
+def test_session_authenticated_writes_need_a_csrf_token(world, settings):
+    settings.BILLING_FREE_WORKSPACES_PER_PERSON = 5  # the owner already owns two
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world["A"].users["owner"])
     response = client.post("/api/v1/workspaces/", {"name": "Sneaky"}, format="json")

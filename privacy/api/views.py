@@ -125,6 +125,32 @@ class DeletionRestoreView(_PersonView):
         return Response(DeletionOutput(WorkspaceDeletion.objects.get(reference=reference)).data)
 
 
+class UserExportOutput(serializers.Serializer):
+    format_version = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    records = serializers.DictField(
+        child=serializers.ListField(child=serializers.DictField()),
+        help_text=(
+            "Per model (`app.Model`), the rows about the caller with only the columns the model's "
+            "personal-data declaration lists as the user's own (`user_fields`): the profile, memberships "
+            "(workspace id, name, role), audit entries they made, their API keys without secrets, "
+            "invitations they sent without the invitee's address, e-mail addresses, MFA methods without "
+            "secrets, notifications and privacy requests. Rows of workspaces they no longer belong to "
+            "are left out."
+        ),
+    )
+    sessions = inline_serializer("UserExportSessions", {"active": serializers.IntegerField()})
+
+
+class MeExportView(_PersonView):
+    """The signed-in person's own data across their workspaces (never an API key)."""
+
+    @extend_schema(operation_id="me_export", responses={200: UserExportOutput}, tags=["privacy"])
+    def get(self, request):
+        return Response(UserExportOutput(erasure.user_export(user=request.user)).data)
+
+
 class ContactExportView(ScopedAPIView):
     model = Contact
     permissions = {"get": "privacy.contact.export"}

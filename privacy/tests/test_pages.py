@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import Client
 
+from billing.tests.factories import paid_features
 from crm.models import Contact
 from crm.tests.factories import make_contact
 from privacy.models import WorkspaceDeletion, WorkspaceExport
@@ -71,6 +72,7 @@ def test_contact_page_exports_and_erases(world):
 
 def test_webhooks_page_adds_an_endpoint_and_shows_the_secret_once(world, settings):
     a = world["A"]
+    paid_features(a.workspace)  # SPEC: webhooks need pro or premium
     admin = _client(a.users["admin"])
     url = f"/en/w/{a.workspace.slug}/webhooks/"
     response = admin.post(

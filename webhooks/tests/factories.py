@@ -11,6 +11,10 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
 def make_endpoint(workspace, **fields) -> WebhookEndpoint:
+    """An endpoint of `workspace`, which is put on a plan with webhooks (pro)."""
+    from billing.tests.factories import paid_features
+
+    paid_features(workspace)
     values = {"url": f"https://hooks.example.com/{workspace.slug}", "events": ["contact.created"], **fields}
     endpoint = WebhookEndpoint(workspace=workspace, **values)
     endpoint.secret = signing.new_secret()

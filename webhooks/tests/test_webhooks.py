@@ -14,6 +14,7 @@ import time_machine
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from billing.tests.factories import paid_features
 from crm.services import contact_create
 from nexusone.tenancy import workspace_scope
 from nexusone.tests.httpstub import StubServer, reply
@@ -43,6 +44,7 @@ def receiver(settings):
 
 
 def _endpoint(tenant, url, events=("contact.created",)):
+    paid_features(tenant.workspace)  # SPEC: webhooks need pro or premium
     response = tenant.client("admin").post(
         "/api/v1/webhook-endpoints/", {"url": url, "events": list(events)}, format="json"
     )
@@ -89,6 +91,7 @@ def test_contact_created_reaches_a_local_receiver_signed_and_again_after_a_500(
     assert delivery.status == "succeeded" and delivery.attempts == 2
     first, second = receiver.requests
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert _verify(secret, first)["type"] == "contact.created"  # the one answered with 500 was signed too
     payload = _verify(secret, second)
     assert payload["type"] == "contact.created" and payload["data"]["id"] == contact.pk
     assert payload["data"]["email"] == "ada@example.test"
@@ -155,6 +158,7 @@ def test_unsafe_urls_are_refused(world, settings, monkeypatch):
     settings.DEBUG = False
     settings.OUTBOUND_ALLOW_CIDRS = []
     a = world["A"]
+    paid_features(a.workspace)
     client = a.client("admin")
     for url in ("http://169.254.169.254/latest", "http://127.0.0.1:8000/x", "file:///etc/passwd", "http://10.0.0.1/"):
         response = client.post("/api/v1/webhook-endpoints/", {"url": url, "events": ["contact.created"]}, format="json")
@@ -204,3 +208,39 @@ def test_deliveries_log_and_manual_redeliver(world, receiver):
     assert b.client("admin").get(f"/api/v1/webhook-endpoints/{created['id']}/deliveries").status_code == 404
     assert WebhookEvent.unscoped.filter(workspace=b.workspace).count() == 0
     assert json.loads(receiver.requests[0].body)["type"] == "webhook.test"
+
+
+def test_endpoints_need_a_paid_plan_and_hold_deliveries_after_a_downgrade(
+    world, receiver, django_capture_on_commit_callbacks
+):
+    """SPEC: outgoing webhooks need pro or premium. On free: 403 `plan_required`
+    and the page offers the upgrade; after a downgrade deliveries wait (no
+    attempt counted) and go out once the plan allows webhooks again."""
+    from django.test import Client
+
+    from billing.models import BillingAccount, Plan
+    from billing.services import RATE_LIMITS
+
+    a = world["A"]
+    refused = a.client("admin").post(
+        "/api/v1/webhook-endpoints/", {"url": f"{receiver.url}/hook", "events": ["contact.created"]}, format="json"
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "plan_required"
+    assert refused.json()["error"]["details"]["feature"] == "webhooks"
+    page = Client()
+    page.force_login(a.users["admin"])
+    html = page.get(f"/en/w/{a.workspace.slug}/webhooks/").content.decode()
+    assert 'name="action" value="create"' not in html and f"/en/w/{a.workspace.slug}/billing/" in html
+
+    created = _endpoint(a, f"{receiver.url}/hook")
+    BillingAccount.unscoped.filter(workspace=a.workspace).update(plan=Plan.objects.get(key="free"))
+    RATE_LIMITS.delete(a.workspace.pk)
+    with django_capture_on_commit_callbacks(execute=True), workspace_scope(a.workspace):
+        contact_create(workspace=a.workspace, data={"email": "held@example.test"})
+    delivery = WebhookDelivery.unscoped.get(endpoint_id=created["id"], event__type="contact.created")
+    assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 0
+    assert delivery.last_error == "plan_required" and receiver.requests == []
+    paid_features(a.workspace)
+    assert services.dispatch_due(now=timezone.now() + timedelta(minutes=20)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED and len(receiver.requests) == 1

@@ -33,8 +33,22 @@ def _graph_id(value: str) -> str:
 
 
 class AccountInput(serializers.Serializer):
-    phone_number_id = serializers.CharField(max_length=64, validators=[_graph_id])
-    waba_id = serializers.CharField(max_length=64, validators=[_graph_id])
+    phone_number_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[_graph_id],
+        help_text=_("Required with an access token."),
+    )
+    waba_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[_graph_id],
+        help_text=_("Required with an access token."),
+    )
     access_token = serializers.CharField(
         max_length=2048,
         required=False,
@@ -45,6 +59,18 @@ class AccountInput(serializers.Serializer):
     )
     display_phone_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        # The sandbox runs under an id of its own; Meta's ids matter only with a token to prove them.
+        if attrs.get("access_token"):
+            missing = {
+                field: [_("Required with an access token: copy it from Meta's WhatsApp Manager.")]
+                for field in ("phone_number_id", "waba_id")
+                if not attrs.get(field)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
 
 
 class AccountUpdateInput(serializers.Serializer):

@@ -40,6 +40,19 @@ def test_admin_connects_a_sandbox_number(world, run_commit_hooks):
     assert {t["name"] for t in templates} == {"hello_world", "order_update"}
 
 
+def test_a_sandbox_number_needs_no_meta_ids_but_a_token_does(world, run_commit_hooks):
+    client = world["A"].client("admin")
+    with run_commit_hooks():
+        response = client.post(ACCOUNTS, {"name": "Try-out", "display_phone_number": "+972547654321"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["mode"] == "sandbox"
+    refused = client.post(ACCOUNTS, {"access_token": TOKEN}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]) == {"phone_number_id", "waba_id"}
+    with workspace_scope(world["A"].workspace):
+        assert WhatsAppAccount.objects.count() == 1
+
+
 def test_connecting_with_a_token_verifies_it_with_meta(world, cloud_api, run_commit_hooks):
     with run_commit_hooks():
         response = connect(world["A"], access_token=TOKEN)

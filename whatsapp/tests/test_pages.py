@@ -173,3 +173,17 @@ def test_cancel_from_the_page(a, rows):
     response = client.post(f"/en/w/{a.workspace.slug}/whatsapp/broadcasts/{broadcast.pk}/", follow=True)
     assert "Broadcast cancelled" in response.content.decode()
     assert Broadcast.unscoped.get(pk=broadcast.pk).status == Broadcast.Status.CANCELLED
+
+
+def test_a_newcomer_connects_a_sandbox_number_from_the_page_without_meta_ids(world, run_commit_hooks):
+    b = world["B"]  # no number yet
+    admin = signed_in(b.users["admin"])
+    url = f"/en/w/{b.workspace.slug}/whatsapp/"
+    with run_commit_hooks():
+        response = admin.post(url, {"action": "connect", "name": "Try-out", "display_phone_number": "+14155550123"})
+    assert response.status_code == 302
+    account = WhatsAppAccount.unscoped.get(workspace=b.workspace)
+    assert account.is_sandbox and account.name == "Try-out"
+    page = admin.post(url, {"action": "connect", "access_token": "EAAtoken"}).content.decode()
+    assert "Required with an access token" in page
+    assert WhatsAppAccount.unscoped.filter(workspace=b.workspace).count() == 1

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership, Role, User, Workspace
-from accounts.services import workspace_create, workspace_create_personal, workspace_update_settings
+from accounts.services import workspace_create, workspace_update_settings
 
 DEMO_EMAIL = "demo@nexusone.local"
 DEMO_PASSWORD = "demo-password-123"
@@ -32,10 +32,11 @@ class Command(BaseCommand):
     def _user_and_workspace(self) -> tuple[User, Workspace]:
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
-            user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="Demo User", timezone="America/New_York")
-            workspace_create_personal(user=user)
             from allauth.account.models import EmailAddress
 
+            user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="Demo User", timezone="America/New_York")
+            # Verified before its workspace exists, like a confirmed sign-up: the
+            # workspace receives the person's free allowance (billing).
             EmailAddress.objects.create(user=user, email=DEMO_EMAIL, primary=True, verified=True)
         membership = (
             Membership.objects.select_related("workspace")
@@ -44,7 +45,9 @@ class Command(BaseCommand):
         )
         if membership is not None:
             return user, membership.workspace
-        workspace = workspace_create(owner=user, name="Demo Store")
+        # "Demo Store" is the demo user's personal workspace: signing in lands
+        # there, and it is the one free workspace a person owns.
+        workspace = workspace_create(owner=user, name="Demo Store", is_personal=True)
         workspace_update_settings(
             workspace=workspace,
             data={"default_region": "US", "timezone": "America/New_York", "currency": "USD", "brand_color": "#0f766e"},
