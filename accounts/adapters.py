@@ -53,9 +53,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
-        from accounts.services import workspace_create_personal
-
         from accounts.models import Membership
+        from accounts.services import workspace_create_personal
 
         user = super().save_user(request, sociallogin, form)
         # With the sign-up form (allauth asks for a missing e-mail), allauth runs the
