@@ -53,8 +53,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
+        from accounts.models import Membership
         from accounts.services import workspace_create_personal
 
         user = super().save_user(request, sociallogin, form)
-        workspace_create_personal(user=user, request=request)
+        # With the sign-up form (allauth asks for a missing e-mail), allauth runs the
+        # account adapter's save_user too, which already made the personal workspace.
+        if not Membership.objects.filter(user=user, workspace__is_personal=True).exists():
+            workspace_create_personal(user=user, request=request)
         return user

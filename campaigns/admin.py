@@ -1,11 +1,20 @@
 """Staff console for ad campaigns: every workspace's campaigns with their
-variants, and the insight rows, read-only."""
+variants, the insight rows and insights reports, read-only."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from campaigns.models import AdInsight, AdVariant, Campaign, Generation, GraphEvent, RefreshReport, SocialPost
+from campaigns.models import (
+    AdInsight,
+    AdVariant,
+    Campaign,
+    Generation,
+    GraphEvent,
+    InsightRun,
+    RefreshReport,
+    SocialPost,
+)
 from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin, staff_action
 from nexusone.tenancy import workspace_scope
 
@@ -80,6 +89,31 @@ class AdInsightAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
     list_display = ("date", "campaign_id", "variant_id", "impressions", "clicks", "spend", "conversions", "workspace")
     list_filter = ("date",)
     list_select_related = ("workspace",)
+    show_full_result_count = False
+
+
+@admin.register(InsightRun)
+class InsightRunAdmin(WorkspaceOwnedAdmin, ReadOnlyAdmin):
+    """Meta's asynchronous insights reports: where each stands and why one failed."""
+
+    list_display = (
+        "id",
+        "campaign",
+        "since",
+        "until",
+        "status",
+        "provider_status",
+        "percent",
+        "polls",
+        "rows",
+        "error",
+        "created_at",
+        "workspace",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("report_run_id", "campaign__name")
+    list_select_related = ("workspace", "campaign")
+    readonly_fields = [f.name for f in InsightRun._meta.fields]
     show_full_result_count = False
 
 

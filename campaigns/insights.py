@@ -1,9 +1,16 @@
 """Insights: pulled from the provider, upserted per (ad, day), read back per
 day and campaign or ad, and fed to the analytics rollups.
 
-- `insights_sync` asks the provider for daily ad-level rows in a date range
-  and upserts them (`INSERT … ON CONFLICT (variant, date) DO UPDATE`), so a
-  sync run twice changes nothing. Rows for ads we do not know are ignored.
+- Insights are asked for as an asynchronous report (`InsightRun`; Meta's
+  AdReportRun): `insights_request` starts one for a date range,
+  `insights_advance` polls it once and, when the provider says it is done,
+  reads its daily ad-level rows and upserts them (`INSERT … ON CONFLICT
+  (variant, date) DO UPDATE`), so a sync run twice changes nothing. Rows for
+  ads we do not know are ignored. A failed or skipped report is kept with the
+  provider's reason; one still running after `REPORT_MAX_AGE` is expired.
+- Tasks poll with `poll_delay` between tries (and Meta's own wait when it
+  throttles); `insights_sync` / `insights_wait` wait in-process for a short
+  while (the API's sync, the weekly refresh) and leave the rest to the task.
 - The beat syncs active campaigns hourly for the last 3 days and nightly for
   the last 28 (Meta restates recent days as conversions are attributed).
 - Analytics: `campaigns · spend_cents / impressions / clicks / conversions /
@@ -13,28 +20,32 @@ day and campaign or ad, and fed to the analytics rollups.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from time import monotonic, sleep
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.models import AdInsight, AdVariant, Campaign
+from campaigns.models import AdInsight, AdVariant, Campaign, InsightRun
+
+logger = logging.getLogger(__name__)
+# Meta: "async jobs can take up to an hour including retries" (PROVIDERS.md §1); a little more, then expired.
+REPORT_MAX_AGE = timedelta(minutes=getattr(settings, "CAMPAIGNS_INSIGHTS_REPORT_MAX_MINUTES", 75))
+# How long a request (the API's sync, the weekly refresh) waits for a report before leaving it to the task.
+INLINE_WAIT = float(getattr(settings, "CAMPAIGNS_INSIGHTS_INLINE_WAIT", 8))
 
 METRICS = ("spend_cents", "impressions", "clicks", "conversions", "conversion_value_cents")
 FIELDS = ("impressions", "reach", "clicks", "spend", "frequency", "conversions", "conversion_value")
 
 
-def insights_sync(*, campaign: Campaign, since: date, until: date) -> int:
-    """Pull and upsert; returns the number of rows written."""
-    from campaigns.launching import provider_of
-
-    if not campaign.external_campaign_id:
-        return 0
-    campaign = Campaign.objects.prefetch_related("variants").get(pk=campaign.pk)
-    rows = provider_of(campaign).insights(campaign, since=since, until=until)
-    by_ad = {v.external_ad_id: v for v in campaign.variants.all() if v.external_ad_id}
+def _store(campaign: Campaign, rows) -> int:
+    """Upsert provider rows per (ad, day); rows of ads we do not know are ignored."""
+    by_ad = {v.external_ad_id: v for v in AdVariant.objects.filter(campaign=campaign) if v.external_ad_id}
     objects = [
         AdInsight(
             workspace_id=campaign.workspace_id,
@@ -61,6 +72,116 @@ def insights_sync(*, campaign: Campaign, since: date, until: date) -> int:
     if days:
         _rollup(campaign.workspace_id, days[0], days[-1])
     return len(objects)
+
+
+def insights_request(*, campaign: Campaign, since: date, until: date) -> InsightRun | None:
+    """Ask the provider for a report of the range (None for a campaign not launched).
+    A report for the same range still running is reused rather than asked twice."""
+    from campaigns.launching import provider_of
+
+    if not campaign.external_campaign_id:
+        return None
+    running = (
+        InsightRun.objects.filter(campaign=campaign, since=since, until=until, status=InsightRun.Status.RUNNING)
+        .order_by("-created_at")
+        .first()
+    )
+    if running is not None and running.created_at > timezone.now() - REPORT_MAX_AGE:
+        return running
+    report_run_id = provider_of(campaign).insights_start(campaign, since=since, until=until)
+    return InsightRun.objects.create(
+        workspace_id=campaign.workspace_id, campaign=campaign, since=since, until=until, report_run_id=report_run_id
+    )
+
+
+def insights_advance(*, run: InsightRun) -> InsightRun:
+    """Poll the report once; when the provider is done, store its rows and close the run.
+
+    Throttling (`AdsThrottled`) and other provider errors propagate: the caller
+    decides whether to wait (a task) or to answer (the API)."""
+    from campaigns.launching import provider_of
+
+    if run.status != InsightRun.Status.RUNNING:
+        return run
+    campaign = Campaign.objects.select_related("workspace").get(pk=run.campaign_id)
+    provider = provider_of(campaign)
+    status = provider.insights_status(run.report_run_id)
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "polls": run.polls + 1,
+        "percent": status.percent,
+        "provider_status": status.provider_status,
+    }
+    if status.state == "completed":
+        rows = provider.insights_rows(campaign, run.report_run_id, since=run.since, until=run.until)
+        fields.update(status=InsightRun.Status.COMPLETED, rows=_store(campaign, rows), finished_at=now)
+    elif status.state in ("failed", "skipped"):
+        fields.update(status=status.state, error=status.error[:1000], finished_at=now)
+        logger.info("campaigns: insights report %s of %s: %s", run.report_run_id, campaign.pk, status.provider_status)
+    elif run.created_at < now - REPORT_MAX_AGE:
+        # Meta documents jobs of up to an hour, retries included; past that we stop waiting.
+        fields.update(
+            status=InsightRun.Status.EXPIRED,
+            error=str(_("Meta did not finish the insights report within %(minutes)d minutes."))
+            % {"minutes": int(REPORT_MAX_AGE.total_seconds() // 60)},
+            finished_at=now,
+        )
+    # Only the poller that still sees the run running writes (a second poller changes nothing).
+    InsightRun.objects.filter(pk=run.pk, status=InsightRun.Status.RUNNING).update(**fields, updated_at=now)
+    run.refresh_from_db()
+    return run
+
+
+def poll_delay(polls: int) -> float:
+    """Seconds before the next poll of a running report: 5, 10, 20, 40, then every 60."""
+    return float(min(60, 5 * 2 ** min(polls, 4)))
+
+
+def insights_sync(*, campaign: Campaign, since: date, until: date, wait: float | None = None) -> int:
+    """Ask for a report and wait for it in this process, for at most `wait`
+    seconds (default `CAMPAIGNS_INSIGHTS_INLINE_WAIT`); returns the rows
+    written (0 when the report is still running: the poll task finishes it)."""
+    run = insights_wait(campaign=campaign, since=since, until=until, wait=wait)
+    return run.rows if run is not None and run.status == InsightRun.Status.COMPLETED else 0
+
+
+def insights_wait(*, campaign: Campaign, since: date, until: date, wait: float | None = None) -> InsightRun | None:
+    run = insights_request(campaign=campaign, since=since, until=until)
+    if run is None:
+        return None
+    budget = INLINE_WAIT if wait is None else wait
+    deadline = monotonic() + budget
+    run = insights_advance(run=run)
+    step = 0.5
+    while run.status == InsightRun.Status.RUNNING and monotonic() + step <= deadline:
+        sleep(step)
+        step = min(step * 2, 4.0)
+        run = insights_advance(run=run)
+    return run
+
+
+def insights_sync_now(*, campaign: Campaign, days: int = 28) -> InsightRun | None:
+    """On demand (the API's and the page's sync): ask for the last `days` days,
+    wait briefly, leave a still-running report to the poll task, and turn a
+    failed, skipped or expired report into the provider's message."""
+    from campaigns.providers import AdsError
+    from campaigns.tasks import eager, enqueue, insight_run_poll_task
+
+    today = timezone.now().date()
+    run = insights_wait(campaign=campaign, since=today - timedelta(days=days - 1), until=today)
+    if run is None:
+        return None
+    if run.status == InsightRun.Status.RUNNING:
+        if not eager():  # eager ignores countdowns: the sweep polls it instead
+            enqueue(
+                insight_run_poll_task,
+                countdown=poll_delay(run.polls),
+                workspace_id=campaign.workspace_id,
+                run_id=run.pk,
+            )
+    elif run.status != InsightRun.Status.COMPLETED:
+        raise AdsError(run.error or _("Meta could not prepare the insights report."))
+    return run
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -34,15 +34,38 @@ MAX_THROTTLED_ATTEMPTS = 6
 LOCK_SECONDS = 300
 
 
-def _needs(campaign: Campaign) -> tuple[str, ...]:
-    return ("pixel_id",) if campaign.objective == "CONVERSIONS" else ()
+def tracking(campaign: Campaign, provider: AdsProvider, key: str) -> str:
+    """`pixel_id` / `lead_form_id`: the campaign's own (its `ad_creative`), else the Meta connection's."""
+    own = (campaign.ad_creative or {}).get(key) if isinstance(campaign.ad_creative, dict) else None
+    return str(own or getattr(provider, "settings", {}).get(key) or "")
 
 
 def provider_of(campaign: Campaign) -> AdsProvider:
     """The provider a launched campaign lives at (a draft: the one that would launch it)."""
     if campaign.provider == "offline":
         return OfflineAds(workspace=campaign.workspace)
-    return provider_for(campaign.workspace, need=_needs(campaign))
+    return provider_for(campaign.workspace)
+
+
+def _check_tracking(campaign: Campaign, provider: AdsProvider) -> None:
+    """Conversions need a pixel; lead ads an instant form (or a pixel for leads on the website)."""
+    if provider.offline:
+        return
+    if campaign.objective == "CONVERSIONS" and not tracking(campaign, provider, "pixel_id"):
+        raise IntegrationRequired(
+            _("Conversion campaigns need the Meta pixel that measures them: give its id (ad_creative.pixel_id)."),
+            details={"missing": ["pixel_id"]},
+        )
+    if campaign.objective == "LEAD_GENERATION" and not (
+        tracking(campaign, provider, "lead_form_id") or tracking(campaign, provider, "pixel_id")
+    ):
+        raise IntegrationRequired(
+            _(
+                "Lead campaigns need an instant form (ad_creative.lead_form_id) or, for leads on your website, "
+                "a Meta pixel (ad_creative.pixel_id)."
+            ),
+            details={"missing": ["lead_form_id"]},
+        )
 
 
 def campaign_launch(*, campaign: Campaign, user=None, request=None) -> Campaign:
@@ -50,21 +73,8 @@ def campaign_launch(*, campaign: Campaign, user=None, request=None) -> Campaign:
         raise Conflict(_("This campaign was already launched."), code="campaign_not_draft")
     if not campaign.variants.exists():
         raise ValidationFailed(details={"variants": [_("Add at least one variant.")]})
-    provider = provider_for(campaign.workspace, need=_needs(campaign))
-    if (
-        campaign.objective == "LEAD_GENERATION"
-        and not provider.offline
-        and not (
-            getattr(provider, "settings", {}).get("lead_form_id") or getattr(provider, "settings", {}).get("pixel_id")
-        )
-    ):
-        raise IntegrationRequired(
-            _(
-                "Lead campaigns need an instant form (lead_form_id) or a pixel (pixel_id) "
-                "in the Meta connection's settings."
-            ),
-            details={"missing": ["lead_form_id"]},
-        )
+    provider = provider_for(campaign.workspace)
+    _check_tracking(campaign, provider)
     if provider.currency and provider.currency != campaign.currency:
         raise ValidationFailed(
             _("The ad account is in %(account)s; set the budget in %(account)s.") % {"account": provider.currency},

@@ -171,6 +171,41 @@ class AdInsight(WorkspaceOwned):
         return f"{self.variant_id} · {self.date}"
 
 
+class InsightRun(WorkspaceOwned):
+    """One asynchronous insights report asked of the provider for a campaign
+    and a date range (Meta: an AdReportRun). Polled until the provider says it
+    is done, then its rows are upserted into `AdInsight`; a failed, skipped or
+    too-old report is kept with the reason so the user and staff can see it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        EXPIRED = "expired", _("Expired")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="insight_runs")
+    since = models.DateField(_("from"))
+    until = models.DateField(_("to"))
+    report_run_id = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    provider_status = models.CharField(max_length=40, blank=True)  # Meta's async_status, verbatim
+    percent = models.PositiveSmallIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(_("error"), max_length=1000, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="campaigns_insightrun_status")]
+        verbose_name = _("insights report")
+        verbose_name_plural = _("insights reports")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.since}…{self.until} · {self.status}"
+
+
 class GraphEvent(WorkspaceOwned):
     """One Graph webhook change (a lead, an ad-account change), stored once per
     workspace and key, processed by a task."""

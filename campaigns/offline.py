@@ -63,6 +63,9 @@ def ad_copy(request: TextRequest) -> str:
     start = _seed(request) % len(angles) if v.get("round") else 0
     title = str(v.get("title") or "").strip()[:80]
     description = str(v.get("description") or "").strip()[:200]
+    # The description sits between sentences: end it like one ("…ligera Pruébalo" otherwise).
+    if description and description[-1] not in ".!?…。؟":
+        description += "."
     cta = str(v.get("call_to_action") or "LEARN_MORE")
     variants = []
     for index in range(count):

@@ -9,6 +9,7 @@ register(
     Holding("campaigns.Campaign", not_personal=("name",), user="created_by"),
     Holding("campaigns.AdVariant", not_personal=("description",)),
     Holding("campaigns.AdInsight"),
+    Holding("campaigns.InsightRun"),  # a report request and Meta's answer about it
     Holding("campaigns.GraphEvent", personal=("payload",), contact="contact", contact_erase="delete"),
     Holding("campaigns.SocialPost", not_personal=("text",), user="created_by"),
     Holding("campaigns.Generation", user="created_by"),

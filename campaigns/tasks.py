@@ -2,8 +2,9 @@
 
 - `campaign_launch_task`: the launch (see `campaigns.launching`), resumable.
 - `campaigns_sync_recent` (beat, hourly): insights of the last 3 days for
-  every launched, not archived campaign; also resumes launches whose enqueue
-  was lost (still `launching` after 10 minutes).
+  every launched, not archived campaign, each as an asynchronous report that
+  `insight_run_poll_task` follows until it is done; also resumes launches
+  and report polls whose enqueue was lost (untouched for 10 minutes).
 - `campaigns_sync_nightly` (beat, daily): the last 28 days (Meta restates
   them as conversions are attributed).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,10 +24,15 @@ logger = logging.getLogger(__name__)
 STALE_LAUNCH = timedelta(minutes=10)
 
 
-def enqueue(task, **kwargs) -> None:
+def eager() -> bool:
+    """Tasks run in-process (no broker): countdowns are ignored there."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def enqueue(task, countdown: float | None = None, **kwargs) -> None:
     def publish():
         try:
-            task.apply_async(kwargs=kwargs, retry=False)
+            task.apply_async(kwargs=kwargs, countdown=countdown or None, retry=False)
         except Exception:  # the broker is down: the next tick tries again
             logger.exception("campaigns: could not enqueue %s", task.name)
 
@@ -41,20 +47,59 @@ def campaign_launch_task(*, workspace_id: int, campaign_id: int) -> str:
 
 
 @workspace_task(name="campaigns.tasks.campaign_sync")
-def campaign_sync_task(*, workspace_id: int, campaign_id: int, days: int = 3) -> int:
-    from campaigns.insights import insights_sync
+def campaign_sync_task(*, workspace_id: int, campaign_id: int, days: int = 3) -> str:
+    """Ask for the last `days` days as a report and follow it (see `insight_run_poll_task`)."""
+    from campaigns.insights import insights_request
     from campaigns.models import Campaign
-    from campaigns.providers import AdsError, IntegrationRequired
+    from campaigns.providers import AdsError, AdsThrottled, IntegrationRequired
 
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
-        return 0
+        return "missing"
     today = timezone.now().date()
     try:
-        return insights_sync(campaign=campaign, since=today - timedelta(days=days - 1), until=today)
+        run = insights_request(campaign=campaign, since=today - timedelta(days=days - 1), until=today)
+    except AdsThrottled as exc:  # the next tick asks again; Meta said when it lets us back
+        logger.info("campaigns: sync of %s throttled for %ss", campaign_id, int(exc.retry_after))
+        return "throttled"
     except (AdsError, IntegrationRequired) as exc:
         logger.info("campaigns: sync of %s skipped: %s", campaign_id, exc)
-        return 0
+        return "skipped"
+    if run is None:
+        return "not_launched"
+    return _poll(run.pk, workspace_id)
+
+
+@workspace_task(name="campaigns.tasks.insight_run_poll")
+def insight_run_poll_task(*, workspace_id: int, run_id: int) -> str:
+    return _poll(run_id, workspace_id)
+
+
+def _poll(run_id: int, workspace_id: int) -> str:
+    """Poll once; while the report runs, come back after `poll_delay` (or Meta's wait when throttled)."""
+    from campaigns.insights import insights_advance, poll_delay
+    from campaigns.models import InsightRun
+    from campaigns.providers import AdsError, AdsThrottled, IntegrationRequired
+
+    run = InsightRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != InsightRun.Status.RUNNING:
+        return "done"
+    try:
+        run = insights_advance(run=run)
+        countdown = poll_delay(run.polls)
+    except AdsThrottled as exc:
+        countdown = max(60.0, exc.retry_after)
+    except (AdsError, IntegrationRequired) as exc:
+        # A refused poll (an expired token, a vanished report) ends the run with the reason.
+        InsightRun.objects.filter(pk=run.pk, status=InsightRun.Status.RUNNING).update(
+            status=InsightRun.Status.FAILED, error=str(exc.message)[:1000], finished_at=timezone.now()
+        )
+        return "failed"
+    # Eager mode (no broker) ignores countdowns: polling again at once would hammer the
+    # provider, so there the hourly sweep picks the report up again.
+    if run.status == InsightRun.Status.RUNNING and not eager():
+        enqueue(insight_run_poll_task, countdown=countdown, workspace_id=workspace_id, run_id=run.pk)
+    return str(run.status)
 
 
 def _launched():
@@ -76,6 +121,22 @@ def campaigns_sync_recent(limit: int = 5000) -> int:
     for campaign_id, workspace_id in stale.values_list("pk", "workspace_id")[:limit]:
         enqueue(campaign_launch_task, workspace_id=workspace_id, campaign_id=campaign_id)
     graph_events_sweep()
+    insight_runs_sweep()
+    return len(rows)
+
+
+@shared_task(name="campaigns.tasks.insight_runs_sweep")
+def insight_runs_sweep(limit: int = 1000) -> int:
+    """Running reports nobody polled for 10 minutes (a lost enqueue, a restart): poll them again."""
+    from campaigns.models import InsightRun
+
+    rows = list(
+        InsightRun.unscoped.filter(
+            status=InsightRun.Status.RUNNING, updated_at__lt=timezone.now() - timedelta(minutes=10)
+        ).values_list("pk", "workspace_id")[:limit]
+    )
+    for run_id, workspace_id in rows:
+        enqueue(insight_run_poll_task, workspace_id=workspace_id, run_id=run_id)
     return len(rows)
 
 

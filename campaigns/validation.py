@@ -181,6 +181,16 @@ def _creative(errors: Errors, raw: Any) -> dict:
         )
         cta = "LEARN_MORE"
     creative["call_to_action"] = cta.upper()
+    # The Meta pixel measuring conversions and the instant form a lead ad opens: numeric Graph ids.
+    for key in ("pixel_id", "lead_form_id"):
+        value = raw.get(key)
+        if value in (None, ""):
+            continue
+        value = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not value.isdigit() or len(value) > 32:
+            errors.add(f"ad_creative.{key}", _("Enter the numeric id Meta shows for it."))
+        else:
+            creative[key] = value
     asset_id = raw.get("image_asset_id")
     if asset_id not in (None, ""):
         number = _int(errors, "ad_creative.image_asset_id", asset_id)

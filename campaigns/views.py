@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from campaigns import abtest, currencies, generators, insights, launching, posts, services
-from campaigns.models import AdInsight, AdVariant, BudgetType, Campaign, Generation, Objective, SocialPost
+from campaigns.models import (
+    AdInsight,
+    AdVariant,
+    BudgetType,
+    Campaign,
+    Generation,
+    InsightRun,
+    Objective,
+    SocialPost,
+)
 from campaigns.validation import CALLS_TO_ACTION, COPY_LANGUAGES
 from emails.views import error_text
 from nexusone.errors import ApplicationError
@@ -54,6 +63,8 @@ def draft_from_form(post) -> dict:
             "image_url": post.get("image_url", ""),
             "call_to_action": post.get("call_to_action", "LEARN_MORE"),
             "destination_url": post.get("destination_url", ""),
+            "pixel_id": post.get("pixel_id", "").strip(),
+            "lead_form_id": post.get("lead_form_id", "").strip(),
         },
         "budget": {
             "type": post.get("budget_type", ""),
@@ -182,6 +193,9 @@ class CampaignDetailView(CampaignPage):
             ab=abtest.ab_result(campaign=campaign) if campaign.launched_at else None,
             reports=list(campaign.refresh_reports.order_by("-created_at")[:5]),
             ctas=CALLS_TO_ACTION,
+            # Where the last insights report stands (running at Meta, or why it failed).
+            insight_run=InsightRun.objects.filter(campaign=campaign).order_by("-created_at").first(),
+            unresolved_interests=(campaign.launch_state or {}).get("unresolved_interests") or [],
         )
         return context
 
@@ -208,9 +222,11 @@ class CampaignDetailView(CampaignPage):
                 launching.campaign_set_status(campaign=campaign, action=action, user=request.user, request=request)
                 messages.success(request, _("Saved."))
             elif action == "sync":
-                today = timezone.now().date()
-                insights.insights_sync(campaign=campaign, since=today - timedelta(days=27), until=today)
-                messages.success(request, _("Figures updated."))
+                run = insights.insights_sync_now(campaign=campaign)
+                if run is not None and run.status == run.Status.RUNNING:
+                    messages.info(request, _("Meta is preparing the figures; they appear here in a few minutes."))
+                else:
+                    messages.success(request, _("Figures updated."))
             elif action == "conclude":
                 winner = _int(request.POST.get("winner", ""))
                 abtest.ab_conclude(

@@ -54,6 +54,7 @@ class IntegrationsView(WorkspacePageMixin, TemplateView):
                     shop=request.POST.get("shop", ""),
                     request=request,
                 )
+                request.session[RETURN_LANGUAGE] = translation.get_language()
                 return HttpResponseRedirect(url)
             self._apply(action, provider, request)
         except ApplicationError as exc:
@@ -148,6 +149,21 @@ def card_for(state) -> dict:
     }
 
 
+RETURN_LANGUAGE = "integrations_return_language"
+
+
+def _browsing_language(request) -> str:
+    """The callback URL has no language prefix: come back in the language the user
+    was browsing in when they clicked Connect (kept in the session), else the
+    language switcher's cookie, else their profile's."""
+    from django.conf import settings
+
+    chosen = request.session.pop(RETURN_LANGUAGE, "") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen and translation.check_for_language(chosen) and chosen in dict(settings.LANGUAGES):
+        return chosen
+    return request.user.preferred_language or translation.get_language() or settings.LANGUAGE_CODE
+
+
 @never_cache
 def oauth_callback(request, provider: str):
     """Where Meta, Shopify and TikTok send the browser back. Success: the
@@ -157,7 +173,7 @@ def oauth_callback(request, provider: str):
         raise Http404()
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    language = request.user.preferred_language or translation.get_language() or "en"
+    language = _browsing_language(request)
     with translation.override(language):
         outcome = oauth.connect_finish(provider=provider, query=request.GET, user=request.user, request=request)
         label = PROVIDERS[provider].label

@@ -106,6 +106,9 @@ class CampaignOutput(serializers.Serializer):
     provider = serializers.CharField(help_text='"offline" or "meta" once launched')
     external_campaign_id = serializers.CharField()
     launch_error = serializers.CharField()
+    unresolved_interests = serializers.SerializerMethodField(
+        help_text="Interest names Meta's targeting search did not know; they were left out of the targeting."
+    )
     launched_at = serializers.DateTimeField(allow_null=True)
     last_synced_at = serializers.DateTimeField(allow_null=True)
     copy_provider = serializers.CharField(help_text='"offline" when the copy came from the offline writer')
@@ -113,6 +116,11 @@ class CampaignOutput(serializers.Serializer):
     variants = VariantOutput(many=True, source="variant_list")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_unresolved_interests(self, campaign: Campaign) -> list[str]:
+        state = campaign.launch_state if isinstance(campaign.launch_state, dict) else {}
+        return [str(name) for name in state.get("unresolved_interests") or []]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_ad_creative(self, campaign: Campaign) -> dict:
@@ -130,9 +138,24 @@ class CampaignOutput(serializers.Serializer):
         ).data
 
 
+class InsightRunOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    report_run_id = serializers.CharField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    status = serializers.ChoiceField(choices=["running", "completed", "failed", "skipped", "expired"])
+    provider_status = serializers.CharField(help_text="The provider's own word, e.g. Meta's “Job Running”.")
+    percent = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
 class SyncOutput(serializers.Serializer):
     rows = serializers.IntegerField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
+    run = InsightRunOutput(allow_null=True)
 
 
 class InsightRowOutput(serializers.Serializer):

@@ -165,15 +165,31 @@ class CampaignViewSet(ScopedViewSet):
         """Archive the campaign at the provider (then it may be deleted here)."""
         return self._status(request, "archive")
 
-    @extend_schema(request=None, responses={200: s.SyncOutput, **ERRORS}, tags=TAGS)
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.SyncOutput,
+            202: OpenApiResponse(s.SyncOutput, description="The provider is still preparing the report."),
+            **ERRORS,
+            502: OpenApiResponse(description="The provider failed or skipped the report (`ads_provider_error`)."),
+        },
+        tags=TAGS,
+    )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        """Pull the last 28 days of insights now (upserted per ad and day)."""
+        """Ask the provider for the last 28 days of insights as an asynchronous report and wait a few
+        seconds for it: 200 when its rows are stored (upserted per ad and day), 202 while it is still
+        being prepared (it is followed in the background; `run.status` says where it stands)."""
         campaign = self.get_object()
-        today = timezone.now().date()
-        rows = insights.insights_sync(campaign=campaign, since=today - timedelta(days=27), until=today)
+        run = insights.insights_sync_now(campaign=campaign)
         campaign.refresh_from_db()
-        return Response({"rows": rows, "last_synced_at": campaign.last_synced_at})
+        body = {
+            "rows": run.rows if run is not None else 0,
+            "last_synced_at": campaign.last_synced_at,
+            "run": s.InsightRunOutput(run).data if run is not None else None,
+        }
+        running = run is not None and run.status == run.Status.RUNNING
+        return Response(body, status=status.HTTP_202_ACCEPTED if running else status.HTTP_200_OK)
 
     @extend_schema(
         parameters=[*RANGE, OpenApiParameter("level", str, enum=["campaign", "ad"], required=False)],

@@ -22,6 +22,7 @@ from campaigns.providers.base import (
     InsightRow,
     IntegrationRequired,
     Published,
+    ReportStatus,
 )
 from campaigns.providers.offline import OfflineAds
 
@@ -35,6 +36,7 @@ __all__ = [
     "IntegrationRequired",
     "OfflineAds",
     "Published",
+    "ReportStatus",
     "meta_configured",
     "provider_for",
 ]

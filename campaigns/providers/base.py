@@ -34,6 +34,19 @@ class InsightRow:
 
 
 @dataclass(frozen=True)
+class ReportStatus:
+    """Where an asynchronous insights report stands.
+
+    `state` is ours: running | completed | failed | skipped; `provider_status`
+    is the provider's own word (Meta's `async_status`, e.g. "Job Running")."""
+
+    state: str
+    percent: int = 0
+    provider_status: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class AdStatus:
     ad_id: str
     effective_status: str  # ACTIVE, PAUSED, DISAPPROVED, PENDING_REVIEW, WITH_ISSUES, …
@@ -63,7 +76,12 @@ class AdsProvider(Protocol):
 
     def set_status(self, object_id: str, status: str) -> None: ...
 
-    def insights(self, campaign, *, since: date, until: date) -> list[InsightRow]: ...
+    # Insights are asked for as an asynchronous report: start it, poll it, read its rows.
+    def insights_start(self, campaign, *, since: date, until: date) -> str: ...
+
+    def insights_status(self, report_run_id: str) -> ReportStatus: ...
+
+    def insights_rows(self, campaign, report_run_id: str, *, since: date, until: date) -> list[InsightRow]: ...
 
     def ad_statuses(self, campaign) -> list[AdStatus]: ...
 

@@ -11,8 +11,13 @@ Wire (PROVIDERS.md §1 and the addendum; facebook-python-business-sdk):
 - since v23 an ad set must say whether Advantage+ audience may widen it
   (`targeting_automation.advantage_audience`): we send 0, because the user
   chose ages, genders and languages and expects them kept;
-- insights are strings (`"1234"`, `"12.34"`) parsed with `Decimal`;
-  conversions come from `actions` / `action_values` lists;
+- insights come from an asynchronous report run: `POST /act_{id}/insights`
+  (level=ad, daily, filtered to the campaign) → `{"report_run_id"}`, poll
+  `GET /{report_run_id}` until `async_status` is "Job Completed" with
+  `async_percent_completion` 100 ("Job Failed" / "Job Skipped" end it), then
+  `GET /{report_run_id}/insights` with cursor paging; values are strings
+  (`"1234"`, `"12.34"`) parsed with `Decimal`; conversions come from
+  `actions` / `action_values` lists;
 - errors are `{"error": {message, type, code, error_subcode, error_user_msg,
   fbtrace_id}}`: 190 → the connection is expired; 4/17/32/613/80000–80014 →
   back off for `estimated_time_to_regain_access` from
@@ -34,7 +39,15 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext as _
 
 from campaigns import currencies
-from campaigns.providers.base import AdsAuthExpired, AdsError, AdStatus, AdsThrottled, InsightRow, Published
+from campaigns.providers.base import (
+    AdsAuthExpired,
+    AdsError,
+    AdStatus,
+    AdsThrottled,
+    InsightRow,
+    Published,
+    ReportStatus,
+)
 from integrations.providers.meta import appsecret_proof
 from nexusone import outbound
 from nexusone.outbound.retry import META_THROTTLE_CODES
@@ -52,6 +65,8 @@ OBJECTIVES = {
     "LEAD_GENERATION": ("OUTCOME_LEADS", "LEAD_GENERATION", "IMPRESSIONS"),
 }
 GENDERS = {"male": 1, "female": 2}
+# AdReportRun.async_status values (with spaces, as Meta spells them)
+ASYNC_COMPLETED, ASYNC_FAILED, ASYNC_SKIPPED = "Job Completed", "Job Failed", "Job Skipped"
 INSIGHT_FIELDS = "ad_id,date_start,date_stop,impressions,reach,frequency,clicks,spend,actions,action_values"
 # The first action type present in each family counts (omni_purchase already includes the others).
 PURCHASE_ACTIONS = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase")
@@ -233,6 +248,11 @@ class MetaAds:
             body = self.get(path, {**params, "after": after})
         return rows
 
+    def tracking(self, campaign, key: str) -> str:
+        """`pixel_id` / `lead_form_id`: the campaign's own, else the connection's settings."""
+        own = (campaign.ad_creative or {}).get(key) if isinstance(campaign.ad_creative, dict) else None
+        return str(own or self.settings.get(key) or "")
+
     # --- targeting -----------------------------------------------------------------------
 
     def resolve_interests(self, names: list[str]) -> tuple[list[dict], list[str]]:
@@ -314,13 +334,13 @@ class MetaAds:
         fields["daily_budget" if campaign.budget_type == "daily" else "lifetime_budget"] = minor
         if campaign.end_time:
             fields["end_time"] = campaign.end_time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        if campaign.objective == "LEAD_GENERATION" and self.settings.get("lead_form_id"):
+        if campaign.objective == "LEAD_GENERATION" and self.tracking(campaign, "lead_form_id"):
             fields["destination_type"] = "ON_AD"
             fields["promoted_object"] = {"page_id": self.page_id}
         elif campaign.objective in ("CONVERSIONS", "LEAD_GENERATION"):
             event = "PURCHASE" if campaign.objective == "CONVERSIONS" else "LEAD"
             fields["optimization_goal"] = "OFFSITE_CONVERSIONS"
-            fields["promoted_object"] = {"pixel_id": str(self.settings.get("pixel_id")), "custom_event_type": event}
+            fields["promoted_object"] = {"pixel_id": self.tracking(campaign, "pixel_id"), "custom_event_type": event}
         state["adset_budget_minor"] = minor
         return self.create("adsets", fields)
 
@@ -343,8 +363,8 @@ class MetaAds:
         creative = campaign.ad_creative
         link = creative["destination_url"]
         cta: dict[str, Any] = {"type": variant.call_to_action, "value": {"link": link}}
-        if campaign.objective == "LEAD_GENERATION" and self.settings.get("lead_form_id"):
-            cta["value"] = {"lead_gen_form_id": str(self.settings["lead_form_id"])}
+        if campaign.objective == "LEAD_GENERATION" and self.tracking(campaign, "lead_form_id"):
+            cta["value"] = {"lead_gen_form_id": self.tracking(campaign, "lead_form_id")}
         link_data: dict[str, Any] = {
             "link": link,
             "message": variant.primary_text,
@@ -378,17 +398,50 @@ class MetaAds:
     def set_status(self, object_id: str, status: str) -> None:
         self.post(f"/{object_id}", {"status": status})
 
-    def insights(self, campaign, *, since: date, until: date) -> list[InsightRow]:
-        rows = self.pages(
-            f"/{campaign.external_campaign_id}/insights",
+    # Insights through an asynchronous report run (AdReportRun): the synchronous
+    # edge times out on wide ranges (100/1504018), the report run does not.
+    def insights_start(self, campaign, *, since: date, until: date) -> str:
+        body = self.post(
+            f"/{self.account}/insights",
             {
                 "level": "ad",
                 "time_increment": "1",
-                "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
+                "time_range": {"since": since.isoformat(), "until": until.isoformat()},
+                "filtering": [{"field": "campaign.id", "operator": "EQUAL", "value": campaign.external_campaign_id}],
                 "fields": INSIGHT_FIELDS,
-                "limit": 500,
             },
         )
+        # The SDK reads `report_run_id` (AdReportRunMixin); some answers carry it as `id`.
+        run_id = body.get("report_run_id") or body.get("id")
+        if not run_id:
+            raise AdsError(_("Meta answered without a report id."))
+        return str(run_id)
+
+    def insights_status(self, report_run_id: str) -> ReportStatus:
+        """`GET /{report_run_id}` with its default fields (v25 adds the `error_*` ones there)."""
+        body = self.get(f"/{report_run_id}")
+        status = str(body.get("async_status") or "")
+        percent = max(0, min(100, _integer(body.get("async_percent_completion"))))
+        if status == ASYNC_COMPLETED and percent >= 100:
+            return ReportStatus(state="completed", percent=100, provider_status=status)
+        if status in (ASYNC_FAILED, ASYNC_SKIPPED):
+            reason = str(body.get("error_user_msg") or body.get("error_message") or "")[:900]
+            if status == ASYNC_FAILED:
+                error = _("Meta could not prepare the insights report: %(reason)s") % {
+                    "reason": reason or _("no reason given")
+                }
+            else:
+                error = _("Meta skipped the insights report; it will be asked for again.")
+            return ReportStatus(
+                state="failed" if status == ASYNC_FAILED else "skipped",
+                percent=percent,
+                provider_status=status,
+                error=str(error),
+            )
+        return ReportStatus(state="running", percent=percent, provider_status=status)
+
+    def insights_rows(self, campaign, report_run_id: str, *, since: date, until: date) -> list[InsightRow]:
+        rows = self.pages(f"/{report_run_id}/insights", {"limit": 500})
         return [parsed for row in rows if (parsed := parse_insight(row)) is not None]
 
     def ad_statuses(self, campaign) -> list[AdStatus]:

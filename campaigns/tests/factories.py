@@ -6,7 +6,16 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from campaigns.models import AdInsight, AdVariant, Campaign, Generation, GraphEvent, RefreshReport, SocialPost
+from campaigns.models import (
+    AdInsight,
+    AdVariant,
+    Campaign,
+    Generation,
+    GraphEvent,
+    InsightRun,
+    RefreshReport,
+    SocialPost,
+)
 
 _sequence = itertools.count(1)
 
@@ -94,8 +103,15 @@ def make_refresh_report(workspace, **fields) -> RefreshReport:
     )
 
 
+def make_insight_run(workspace, **fields) -> InsightRun:
+    campaign = fields.pop("campaign", None) or make_campaign(workspace)
+    values = {"since": date(2026, 12, 1), "until": date(2026, 12, 2), "report_run_id": f"offline_report_{campaign.pk}"}
+    return InsightRun.unscoped.create(workspace=workspace, campaign=campaign, **{**values, **fields})
+
+
 TENANT_FACTORIES.update(
     {
+        InsightRun: make_insight_run,
         GraphEvent: make_graph_event,
         SocialPost: make_post,
         Generation: make_generation,

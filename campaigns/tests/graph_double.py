@@ -3,7 +3,10 @@ the documented payloads (PROVIDERS.md §1 and its addendum): creates answer
 `{"id"}`, writes are form posts with JSON-encoded complex fields, insights
 are strings with `actions` lists and cursor paging, errors carry `code`,
 `error_subcode`, `error_user_msg`, `fbtrace_id`, throttling answers carry
-`X-Business-Use-Case-Usage`. Installed on the outbound door."""
+`X-Business-Use-Case-Usage`; insights are asynchronous report runs
+(`{"report_run_id"}`, an AdReportRun walking "Job Not Started" → "Job
+Running" → "Job Completed", then its rows under `/{report_run_id}/insights`).
+Installed on the outbound door."""
 
 from __future__ import annotations
 
@@ -67,6 +70,10 @@ class Graph:
         self.ad_rows: list[dict] = []
         self.leads: dict[str, dict] = {}
         self.posts: list[tuple[str, dict]] = []
+        # Asynchronous insights: each report run walks `report_script` (one status per poll).
+        self.reports: dict[str, dict] = {}
+        self.report_script: list[str] = ["Job Not Started", "Job Running", "Job Completed"]
+        self.report_failure: dict = {}
 
     def fail(self, kind: str, response: httpx.Response, times: int = 1) -> None:
         self.failures.setdefault(kind, []).extend([response] * times)
@@ -95,6 +102,10 @@ class Graph:
             return "search", self._search
         if method == "GET" and path == "/me/accounts":
             return "accounts", self._accounts
+        if method == "POST" and re.fullmatch(r"/act_\d+/insights", path):
+            return "report_start", self._report_start
+        if method == "GET" and path.strip("/") in self.reports:
+            return "report_status", self._report_status
         if method == "GET" and re.fullmatch(r"/\d+/insights", path):
             return "insights", self._insights
         if method == "GET" and re.fullmatch(r"/\d+/ads", path):
@@ -148,6 +159,53 @@ class Graph:
         if start + size < len(self.insight_rows):
             paging["next"] = f"https://graph.facebook.com{GRAPH}{path}?after={start + size}"
         return httpx.Response(200, json={"data": rows, "paging": paging})
+
+    def _report_start(self, request, path):
+        """`POST /act_{id}/insights` → `{"report_run_id"}` (AdAccount.get_insights_async)."""
+        run_id = str(next(self.ids))
+        fields = self.form(request)
+        time_range = json.loads(fields.get("time_range", "{}"))
+        self.reports[run_id] = {
+            "params": fields,
+            "script": list(self.report_script),
+            "polls": 0,
+            "account_id": path.split("/")[1].removeprefix("act_"),
+            "time_range": time_range,
+        }
+        return httpx.Response(200, json={"report_run_id": run_id})
+
+    def _report_status(self, request, path):
+        """`GET /{report_run_id}`: the AdReportRun with its default fields (SDK adreportrun.py;
+        the `error_*` fields as v25 fills them when a run fails)."""
+        run_id = path.strip("/")
+        report = self.reports[run_id]
+        report["polls"] += 1
+        script = report["script"]
+        status = script.pop(0) if len(script) > 1 else script[0]
+        percent = {"Job Not Started": 0, "Job Started": 0, "Job Running": 45, "Job Completed": 100}.get(status, 0)
+        body = {
+            "id": run_id,
+            "account_id": report["account_id"],
+            "time_ref": 1796000000,
+            "time_completed": 1796000042 if status == "Job Completed" else 0,
+            "async_status": status,
+            "async_percent_completion": percent,
+            "date_start": report["time_range"].get("since", ""),
+            "date_stop": report["time_range"].get("until", ""),
+            "is_running": status in ("Job Started", "Job Running"),
+        }
+        if status == "Job Failed":
+            body.update(
+                self.report_failure
+                or {
+                    "error_code": -2,
+                    "error_message": "Report Failed",
+                    "error_subcode": 2490547,
+                    "error_user_title": "Report Failed",
+                    "error_user_msg": "The report could not be generated. Please try a smaller date range.",
+                }
+            )
+        return httpx.Response(200, json=body)
 
     def _ads(self, request, path):
         return httpx.Response(200, json={"data": self.ad_rows, "paging": {"cursors": {"before": "a", "after": "b"}}})

@@ -265,7 +265,8 @@ def test_pause_resume_archive_mirror_meta(funded, meta_app, graph):
     assert client.delete(f"{URL}{draft['id']}").status_code == 204
 
 
-def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
+def test_insights_from_meta_strings_and_actions(funded, meta_app, graph, monkeypatch):
+    monkeypatch.setattr("campaigns.insights.sleep", lambda seconds: None)
     connect_meta(funded.workspace)
     client = funded.client("member")
     draft = _draft(client, variants=2)
@@ -292,10 +293,19 @@ def test_insights_from_meta_strings_and_actions(funded, meta_app, graph):
         ("B", "2026-12-01", 20),
         ("A", "2026-12-02", 80),
     ]
-    insights_request = graph.calls("/insights")[0]
-    params = dict(insights_request.url.params)
-    assert params["level"] == "ad" and params["time_increment"] == "1"
+    # An asynchronous report run: POST /act_{id}/insights, polled until "Job Completed", rows paged 2 by 2.
+    start = graph.calls(f"/{g.ACCOUNT}/insights")[0]
+    params = graph.form(start)
+    assert start.method == "POST" and params["level"] == "ad" and params["time_increment"] == "1"
     assert "actions" in params["fields"] and "action_values" in params["fields"]
+    assert json.loads(params["time_range"]) == {"since": "2026-12-01", "until": "2026-12-02"}
+    assert json.loads(params["filtering"]) == [
+        {"field": "campaign.id", "operator": "EQUAL", "value": body["external_campaign_id"]}
+    ]
+    run_id = next(iter(graph.reports))
+    assert graph.reports[run_id]["polls"] == 3  # Not Started → Running → Completed
+    pages = [r for r in graph.calls(f"/{run_id}/insights") if r.method == "GET"]
+    assert [r.url.params.get("after") for r in pages] == [None, "2"]
 
     from analytics.models import MetricRollup
 
@@ -349,3 +359,57 @@ def test_a_library_image_is_uploaded_once_and_used_by_every_creative(funded, met
     for creative in graph.created["adcreatives"]:
         link = json.loads(creative["object_story_spec"])["link_data"]
         assert link["image_hash"] == "0a1b2c3d4e5f60718293a4b5c6d7e8f9" and "picture" not in link
+
+
+def test_a_lead_campaign_with_an_instant_form_and_a_zero_decimal_account(funded, meta_app, graph):
+    """LEAD_GENERATION with the campaign's `ad_creative.lead_form_id`: the ad set promotes the Page
+    with `destination_type: ON_AD`, each creative's call to action opens the form; a JPY account gets
+    the amount itself (offset 1); an interest Meta does not know is left out and named back to the user."""
+    connection = connect_meta(funded.workspace)
+    assets = {**connection.assets, "ad_accounts": [{**connection.assets["ad_accounts"][0], "currency": "JPY"}]}
+    Connection.unscoped.filter(pk=connection.pk).update(assets=assets)
+    client = funded.client("member")
+    draft = _draft(
+        client,
+        objective="LEAD_GENERATION",
+        budget={"amount": "3000", "currency": "JPY"},
+        target_audience={"interests": ["Yoga", "Underwater basket weaving"], "genders": ["male", "female"]},
+        ad_creative={"call_to_action": "SIGN_UP", "lead_form_id": "778899001122"},
+    )
+    body = launch(client, draft["id"])
+    assert body["status"] == "active", body["launch_error"]
+    assert graph.created["campaigns"][0]["objective"] == "OUTCOME_LEADS"
+    adset = graph.created["adsets"][0]
+    assert adset["daily_budget"] == "3000"  # JPY has no minor unit
+    assert (adset["optimization_goal"], adset["destination_type"]) == ("LEAD_GENERATION", "ON_AD")
+    assert json.loads(adset["promoted_object"]) == {"page_id": g.PAGE}
+    targeting = json.loads(adset["targeting"])
+    assert "genders" not in targeting  # both = everyone
+    assert targeting["flexible_spec"] == [{"interests": [g.INTERESTS["yoga"]]}]
+    assert body["unresolved_interests"] == ["Underwater basket weaving"]
+    for creative in graph.created["adcreatives"]:
+        cta = json.loads(creative["object_story_spec"])["link_data"]["call_to_action"]
+        assert cta == {"type": "SIGN_UP", "value": {"lead_gen_form_id": "778899001122"}}
+
+
+def test_a_lead_campaign_without_form_or_pixel_is_400(funded, meta_app, graph):
+    connect_meta(funded.workspace)
+    client = funded.client("member")
+    draft = _draft(client, objective="LEAD_GENERATION")
+    response = client.post(f"{URL}{draft['id']}/launch")
+    assert response.status_code == 400 and response.json()["error"]["details"]["missing"] == ["lead_form_id"]
+    assert graph.requests == []
+
+
+def test_a_conversion_campaign_with_its_own_pixel(funded, meta_app, graph):
+    connect_meta(funded.workspace)
+    client = funded.client("member")
+    assert client.post(URL, request_body(ad_creative={"pixel_id": "pixel-1"}), format="json").status_code == 400
+    draft = _draft(client, objective="CONVERSIONS", ad_creative={"pixel_id": "1234567890123456"})
+    assert draft["ad_creative"]["pixel_id"] == "1234567890123456"
+    body = launch(client, draft["id"])
+    assert body["status"] == "active", body["launch_error"]
+    adset = graph.created["adsets"][0]
+    assert graph.created["campaigns"][0]["objective"] == "OUTCOME_SALES"
+    assert adset["optimization_goal"] == "OFFSITE_CONVERSIONS"
+    assert json.loads(adset["promoted_object"]) == {"pixel_id": "1234567890123456", "custom_event_type": "PURCHASE"}

@@ -109,3 +109,24 @@ def test_posts_and_generators_pages(funded, django_capture_on_commit_callbacks):
                                                              "countries": "ES"})  # fmt: skip
     assert response.status_code == 302
     assert SocialPost.unscoped.filter(workspace=funded.workspace, status="scheduled").count() == 2
+
+
+def test_the_detail_page_says_where_launch_and_figures_stand(funded):
+    from campaigns.tests.factories import make_insight_run
+
+    client = browser(funded)
+    launching = make_campaign(funded.workspace, variants=1, status="launching", provider="meta")
+    page = client.get(url(funded, "es", f"{launching.pk}/")).content.decode()
+    assert "Los anuncios se están creando en Meta" in page
+    campaign = make_campaign(
+        funded.workspace, variants=2, status="active", provider="meta", launched_at=timezone.now(),
+        external_campaign_id="120210000000000001", launch_state={"unresolved_interests": ["Cestería submarina"]},
+    )  # fmt: skip
+    make_insight_run(funded.workspace, campaign=campaign, status="running", percent=45)
+    page = client.get(url(funded, "es", f"{campaign.pk}/")).content.decode()
+    assert "45 %" in page and "Cestería submarina" in page
+    make_insight_run(
+        funded.workspace, campaign=campaign, status="failed", error="Meta no pudo preparar el informe de estadísticas."
+    )
+    page = client.get(url(funded, "he", f"{campaign.pk}/")).content.decode()
+    assert "Meta no pudo preparar el informe de estadísticas." in page and 'dir="rtl"' in page

@@ -183,7 +183,7 @@ def reorder_advice(
         reasoning = _("No sales in the last %(days)d days: nothing to reorder.") % {"days": len(history)}
     else:
         reasoning = _(
-            "Sells %(mean).1f a day on average (varying by %(std).1f). Over the %(lead)d-day supplier lead time "
+            "Sells %(mean).2f a day on average (varying by %(std).2f). Over the %(lead)d-day supplier lead time "
             "that is %(demand).0f units, plus %(safety).0f safety stock for a %(level)d %% service level: reorder "
             "at %(rop).0f. You have %(stock)d; ordering %(qty)d covers the lead time and %(review)d more days."
         ) % {

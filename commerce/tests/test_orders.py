@@ -129,7 +129,7 @@ def test_reorder_maths_against_hand_computed_values(shop):
     assert advice.safety_stock == 4 and advice.reorder_point == 16
     # target 15.29 + 3 × 14 = 57.29 → order ceil(57.29 − 10) = 48
     assert advice.suggested_quantity == 48 and advice.reorder_now
-    assert "3.0 a day" in advice.reasoning
+    assert "3.00 a day" in advice.reasoning
     quiet = reorder_advice(variant, [0] * 8)
     assert quiet.suggested_quantity == 0 and not quiet.reorder_now
 

@@ -13,6 +13,12 @@ and serve the app with (the stand-in prints this line too):
     SHOPIFY_API_KEY=standin-shopify-key SHOPIFY_API_SECRET=standin-shopify-secret \\
     SHOPIFY_URL_TEMPLATE=http://127.0.0.1:8299/{shop} OPENAI_BASE_URL=http://127.0.0.1:8299/v1 …
 
+Ad campaigns: the Marketing API edges (campaign → ad set → creative → ad, targeting search with
+"Yoga"/"Running" and Spanish, asynchronous insights report runs with rows for every ad created, leads,
+Page posts) answer like the campaigns' Graph double; `GET /standin/leadgen?page_id=200001&ad_id=<id>`
+makes a lead at Graph and delivers the signed `leadgen` webhook to the app's `/webhooks/facebook/`;
+`GET /standin/created` shows what the campaign, ad set, creative and ad edges received.
+
 Valid keys: OpenAI `sk-standin-valid-key-0123456789`, ElevenLabs `sk_standin_eleven_0123456789`,
 D-ID `c3RhbmRpbjpkaWQ=`, CJ `CJ-standin-key-0123456789`; anything else is refused with the provider's
 own error. `--shopify-expires-in` shortens Shopify's hour-long token (e.g. 905 s makes it due for the
@@ -75,14 +81,99 @@ def build(site_url: str, shopify_expires_in: int):
     keys.on("GET", "/v1/voices", d.elevenlabs_voices({ELEVENLABS_KEY}))
     keys.on("GET", "/credits", d.did_credits({DID_KEY}))
     cj = d.CJDouble({CJ_KEY})
-    return meta, shop_double, keys, cj
+    return meta, shop_double, keys, cj, campaign_graph()
+
+
+# --- Ad campaigns (issue 11): Graph's Marketing API edges and a signed leadgen webhook --------------
+
+
+def campaign_graph():
+    """The campaigns' Graph double (creates, targeting search, report runs, leads, Page posts) for
+    the Graph paths the Login double does not serve; its report runs hold plausible rows for every
+    ad it created, day by day, so a launched campaign shows figures."""
+    import json
+    import time
+    from datetime import date, timedelta
+
+    from campaigns.tests import graph_double as g
+
+    class CampaignGraph(g.Graph):
+        def __init__(self):
+            super().__init__()
+            self.ad_ids: list[tuple[str, date]] = []
+            # Unique across restarts: the app deduplicates leads by id, so a reused id would change nothing.
+            start = 444_000_000_000 + int(time.time()) % 1_000_000 * 1000
+            self.lead_numbers = iter(range(start + 1, start + 1000))
+
+        def _create(self, request, path):
+            answer = super()._create(request, path)
+            if path.endswith("/ads"):
+                self.ad_ids.append((answer.json()["id"], date.today()))
+            return answer
+
+        def _report_start(self, request, path):
+            """Rows only from the day each ad was created (Meta reports delivery, not the past),
+            about 4.50 per ad and day, ads with different click-through rates for the A/B panel."""
+            span = json.loads(self.form(request).get("time_range") or "{}")
+            first = date.fromisoformat(span.get("since") or date.today().isoformat())
+            last = min(date.fromisoformat(span.get("until") or date.today().isoformat()), date.today())
+            rows = []
+            for n, (ad_id, created) in enumerate(self.ad_ids):
+                day = max(first, created)
+                while day <= last:
+                    impressions = 1800 + 150 * n + 37 * day.day
+                    clicks = impressions * (14 + 6 * n) // 1000
+                    rows.append(g.insight(ad_id, day.isoformat(), impressions=impressions, clicks=clicks,
+                                          spend=f"{impressions * 0.0025:.2f}", purchases=clicks // 12,
+                                          value=f"{(clicks // 12) * 39.9:.2f}"))  # fmt: skip
+                    day += timedelta(days=1)
+            self.insight_rows = sorted(rows, key=lambda row: (row["date_start"], row["ad_id"]))
+            return super()._report_start(request, path)
+
+        def add_lead(self, *, ad_id: str, form_id: str) -> str:
+            leadgen_id = str(next(self.lead_numbers))
+            self.leads[leadgen_id] = {
+                "id": leadgen_id, "created_time": "2026-12-07T10:00:00+0000", "ad_id": ad_id, "form_id": form_id,
+                "field_data": [{"name": "full_name", "values": ["Lucía Pérez"]},
+                               {"name": "email", "values": [f"lucia.{leadgen_id}@example.es"]},
+                               {"name": "phone_number", "values": [f"+34612{leadgen_id[-6:]}"]}],
+            }  # fmt: skip
+            return leadgen_id
+
+    return CampaignGraph()
+
+
+def send_leadgen(graph, *, site_url: str, page_id: str, ad_id: str, form_id: str = "777888999") -> dict:
+    """Meta's side of a lead ad: the lead exists at Graph, and a `leadgen` change is delivered to the
+    app's `/webhooks/facebook/`, signed `X-Hub-Signature-256` with the app secret over the raw body."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    leadgen_id = graph.add_lead(ad_id=ad_id, form_id=form_id)
+    now = int(time.time())
+    change = {"ad_id": ad_id, "adgroup_id": ad_id, "form_id": form_id, "leadgen_id": leadgen_id,
+              "created_time": now, "page_id": page_id}  # fmt: skip
+    body = json.dumps(
+        {"object": "page", "entry": [{"id": page_id, "time": now, "changes": [{"field": "leadgen", "value": change}]}]}
+    ).encode()
+    signature = "sha256=" + hmac.new(META_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    answer = httpx.post(
+        f"{site_url}/webhooks/facebook/",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+        timeout=10,
+    )
+    return {"leadgen_id": leadgen_id, "delivered": answer.status_code, "answer": answer.text[:200]}
 
 
 def make_server(
     *, port: int, site_url: str, shopify_expires_in: int = 3600, verbose: bool = True
 ) -> ThreadingHTTPServer:
     """The stand-in on 127.0.0.1:`port` (0: any free port), for an app served at `site_url`."""
-    meta, shop_double, keys, cj = build(site_url.rstrip("/"), shopify_expires_in)
+    site_url = site_url.rstrip("/")
+    meta, shop_double, keys, cj, campaigns = build(site_url, shopify_expires_in)
 
     class Handler(BaseHTTPRequestHandler):
         def _send(self, response: httpx.Response) -> None:
@@ -146,6 +237,22 @@ def make_server(
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if self.command == "GET" and self._consent(parts, query):
                 return
+            if parts.path == "/standin/created":  # what the Marketing API edges received (tokens left out)
+                hidden = {"access_token", "appsecret_proof"}
+                created = {
+                    edge: [{k: v for k, v in fields.items() if k not in hidden} for fields in rows]
+                    for edge, rows in campaigns.created.items()
+                }
+                self._send(httpx.Response(200, json={"created": created, "status_updates": campaigns.status_updates}))
+                return
+            if parts.path == "/standin/leadgen":  # ?page_id=&ad_id=[&form_id=]: Meta delivers a new lead
+                missing = [key for key in ("page_id", "ad_id") if not query.get(key)]
+                if missing:
+                    self._send(httpx.Response(400, json={"error": f"give {', '.join(missing)}"}))
+                    return
+                fields = {key: query[key] for key in ("page_id", "ad_id", "form_id") if query.get(key)}
+                self._send(httpx.Response(200, json=send_leadgen(campaigns, site_url=site_url, **fields)))
+                return
             first = parts.path.strip("/").split("/", 1)[0]
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             if first.endswith(".myshopify.com"):  # SHOPIFY_URL_TEMPLATE=http://…/{shop}
@@ -153,6 +260,10 @@ def make_server(
                 double = shop_double(first)
             elif parts.path.startswith("/v21.0/"):
                 url, double = f"https://graph.facebook.com{parts.path}", meta
+                # The Marketing API edges the Login double does not serve (campaigns, ad sets,
+                # creatives, ads, report runs, targeting search, leads, Page posts).
+                if (self.command, parts.path) not in {(m, p) for m, p in meta.routes}:
+                    double = campaigns
             elif parts.path.startswith("/api2.0/"):
                 url, double = f"https://developers.cjdropshipping.com{parts.path}", cj
             else:

@@ -113,3 +113,17 @@ def test_the_page_in_hebrew_is_right_to_left_and_translated(world, apps):
     assert '<html lang="he" dir="rtl">' in html
     assert "אינטגרציות" in html and "חיבור מחדש" in html and "Not connected" not in html
     assert "יש לחבר מחדש את Meta" in html  # the banner
+
+
+def test_connect_from_a_spanish_page_comes_back_to_the_spanish_page(world, apps):
+    """The callback URL has no language prefix; the user returns in the language they clicked in."""
+    from integrations.tests.oauth_doubles import callback
+
+    a = world["A"]
+    admin = browser(a.users["admin"])  # profile language: English
+    started = admin.post(f"/es/w/{a.workspace.slug}/settings/integrations/", {"action": "connect", "provider": "meta"})
+    assert started.status_code == 302
+    _dialog, params = split(started["Location"])
+    response = callback(admin, "meta", {"code": apps["meta"].issue_code(), "state": params["state"]})
+    assert response.status_code == 302
+    assert response["Location"] == f"/es/w/{a.workspace.slug}/settings/integrations/"

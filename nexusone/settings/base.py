@@ -138,6 +138,7 @@ TEMPLATES = [
                 "nexusone.context_processors.platform",
                 "notifications.context_processors.bell",
                 "integrations.context_processors.attention",
+                "accounts.context_processors.verification",
             ],
         },
     },
