@@ -206,24 +206,23 @@ def renewal_sync(*, deletion: WorkspaceDeletion) -> str:
     renewing keeps that choice). Recorded in `steps` (`renewal`: held or
     resumed), so it runs once per state; a Stripe failure is recorded and
     raised, and the hourly purge beat (`renewal_sweep`) tries again."""
-    from billing.models import BillingAccount
-
     steps = dict(deletion.steps)
     pending = deletion.status == WorkspaceDeletion.Status.PENDING
     wanted = "held" if pending else "resumed"
     if deletion.workspace is None or steps.get("renewal") == wanted:
         return steps.get("renewal", "none")
     if not pending and steps.get("renewal") != "held":
-        return "none"  # restored before the hold was placed: nothing of ours to undo
-    account = BillingAccount.unscoped.filter(workspace=deletion.workspace).first()
-    if account is None or not account.stripe_subscription_id:
+        # restored before the hold was placed: nothing of ours to undo, nothing left for the sweep
+        if steps.pop("renewal_error", None) is not None:
+            WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
         return "none"
-    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
+    subscription_id, ended = _stripe_subscription(deletion.workspace)
+    if not subscription_id or ended:
         return "none"
     from billing import stripe_gateway
 
     try:
-        stripe_gateway.subscription_renewal_set(account.stripe_subscription_id, renew=not pending)
+        stripe_gateway.subscription_renewal_set(subscription_id, renew=not pending)
     except Exception as exc:
         steps["renewal_error"] = getattr(exc, "code", "") or type(exc).__name__
         WorkspaceDeletion.objects.filter(pk=deletion.pk).update(steps=steps)
@@ -260,16 +259,24 @@ def _cancel_subscription(workspace: Workspace) -> str:
     deleted and the next run tries again: the subscription id is never lost
     while the customer could still be billed. Without a Stripe key the
     gateway raises too (a subscription id only exists where Stripe was set up)."""
+    subscription_id, ended = _stripe_subscription(workspace)
+    if not subscription_id:
+        return "none"
+    if ended:
+        return "already_canceled"
+    from billing import stripe_gateway
+
+    return stripe_gateway.subscription_cancel(subscription_id)
+
+
+def _stripe_subscription(workspace: Workspace) -> tuple[str, bool]:
+    """The workspace's Stripe subscription id ("" when none) and whether it has ended."""
     from billing.models import BillingAccount
 
     account = BillingAccount.unscoped.filter(workspace=workspace).first()
     if account is None or not account.stripe_subscription_id:
-        return "none"
-    if account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES:
-        return "already_canceled"
-    from billing import stripe_gateway
-
-    return stripe_gateway.subscription_cancel(account.stripe_subscription_id)
+        return "", False
+    return account.stripe_subscription_id, account.stripe_subscription_status in ENDED_SUBSCRIPTION_STATES
 
 
 def _revoke_connections(workspace: Workspace) -> int:

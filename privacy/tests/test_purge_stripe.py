@@ -169,3 +169,18 @@ def test_a_failed_hold_never_refuses_the_deletion_and_the_hourly_beat_places_it(
     assert deletion.steps["renewal"] == "held" and "renewal_error" not in deletion.steps
     assert services.purge_due() == 0
     assert len([c for c in stripe_api.calls if c.request.method == "POST"]) == 2  # held once, not again
+
+
+def test_a_restore_after_a_failed_hold_calls_nothing_and_leaves_nothing_to_retry(world, stripe_api, run_commit_hooks):
+    a = world["A"]
+    stripe_api.add(responses.POST, CANCEL_URL, status=500, json={"error": {"message": "boom", "type": "api_error"}})
+    with run_commit_hooks():
+        deletion = _subscribed_and_deleted(a)
+    deletion.refresh_from_db()
+    assert "renewal_error" in deletion.steps
+    with run_commit_hooks():
+        services.deletion_restore(reference=deletion.reference, user=a.users["owner"])
+    deletion.refresh_from_db()
+    assert "renewal_error" not in deletion.steps and "renewal" not in deletion.steps
+    assert services.renewal_sweep() == 0
+    assert len(stripe_api.calls) == 1  # only the failed hold
