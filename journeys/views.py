@@ -61,7 +61,7 @@ UNITS = {"minutes": gettext_lazy("minutes"), "hours": gettext_lazy("hours"), "da
 
 
 def duration_text(unit: str, amount: int) -> str:
-    """"1 minute", "5 minutes"… — plural forms as each language has them (Arabic has six)."""
+    """Like "1 minute" or "5 minutes", in the plural forms each language has (Arabic has six)."""
     if unit == "days":
         return ngettext("%(n)d day", "%(n)d days", amount) % {"n": amount}
     if unit == "hours":

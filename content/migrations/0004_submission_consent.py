@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('content', '0003_page_chat_agent'),
+        ("content", "0003_page_chat_agent"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='landingpagesubmission',
-            name='email_opt_in',
-            field=models.BooleanField(default=False, verbose_name='agreed to e-mails'),
+            model_name="landingpagesubmission",
+            name="email_opt_in",
+            field=models.BooleanField(default=False, verbose_name="agreed to e-mails"),
         ),
         migrations.AddField(
-            model_name='landingpagesubmission',
-            name='whatsapp_opt_in',
-            field=models.BooleanField(default=False, verbose_name='agreed to WhatsApp messages'),
+            model_name="landingpagesubmission",
+            name="whatsapp_opt_in",
+            field=models.BooleanField(default=False, verbose_name="agreed to WhatsApp messages"),
         ),
     ]

@@ -130,7 +130,9 @@ def test_the_builder_says_one_minute_and_suggests_approved_templates(shop):
     workspace = shop.workspace
     account = make_account(workspace)
     for name, status in (("hello_world", "APPROVED"), ("draft_offer", "PENDING")):
-        MessageTemplate.unscoped.create(workspace=workspace, account=account, name=name, language="en_US", status=status)
+        MessageTemplate.unscoped.create(
+            workspace=workspace, account=account, name=name, language="en_US", status=status
+        )
     steps = [{"id": "s1", "type": "wait", "minutes": 1}, {"id": "s2", "type": "wait", "hours": 2}]
     journey = make_journey(workspace, steps=steps)
     html = _browser(shop.tenant).get(f"/es/w/{workspace.slug}/journeys/{journey.pk}/").content.decode()
