@@ -103,7 +103,7 @@ def _region_choices(language: str) -> tuple[tuple[str, str], ...]:
     from phonenumbers import geocoder
 
     language = language.split("-")[0]
-    territories = _cldr(language).territories
+    territories = cldr_locale(language).territories
     rows = []
     for code in phonenumbers.SUPPORTED_REGIONS:
         name = (
@@ -125,12 +125,12 @@ def is_region(code: str) -> bool:
 
 def currency_choices() -> list[tuple[str, str]]:
     """`("ILS", "ILS · שקל חדש")`: the code, then its name in the active language."""
-    names = _cldr((get_language() or "en").split("-")[0]).currencies
+    names = cldr_locale((get_language() or "en").split("-")[0]).currencies
     return [(code, f"{code} · {names[code]}" if code in names else code) for code in CURRENCIES]
 
 
 @lru_cache(maxsize=8)
-def _cldr(language: str):
+def cldr_locale(language: str):
     """CLDR's locale data (babel) for a UI language; English when babel does not know it."""
     from babel import Locale, UnknownLocaleError
 

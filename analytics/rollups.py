@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -52,6 +54,7 @@ LATE_COMMIT_MARGIN = timedelta(minutes=5)  # rows may commit a little after thei
 MAX_TICK_WINDOW = timedelta(hours=48)
 TICK_STATE_KEY = "analytics:rollups:tick"
 DIRTY_KEY = "analytics:rollups:dirty"
+BUMP_BATCH = 500  # (hour, metric) rows per UPSERT statement of bump_many
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -184,20 +187,40 @@ def bump(*, workspace_id: int, module: str, metric: str, value: int = 1, at: dat
          dimension: str = "") -> None:  # fmt: skip
     """Add `value` to one counted metric's hour. Call it inside the
     transaction of the write it counts (see the module docstring)."""
-    if not value:
+    bump_many(workspace_id=workspace_id, module=module, rows=[(metric, value, at)], dimension=dimension)
+
+
+def bump_many(*, workspace_id: int, module: str, rows: Iterable[tuple[str, int, datetime | None]],
+              dimension: str = "") -> None:  # fmt: skip
+    """`bump` for many events of one workspace and module — `rows` of (metric,
+    value, at) — summed per hour and metric and written in one UPSERT (a page
+    of a sync: one statement, not one per event and metric). The end state is
+    that of one `bump` per row. Call it inside the transaction of the write."""
+    totals: dict[tuple[datetime, str], int] = defaultdict(int)
+    now = timezone.now()
+    for metric, value, at in rows:
+        if value:
+            totals[(floor_hour(at or now), metric)] += value
+    if not totals:
         return
-    hour = floor_hour(at or timezone.now())
-    table = MetricRollup._meta.db_table
+    table, dimension = MetricRollup._meta.db_table, str(dimension)[:64]
+    adapt, items = connection.ops.adapt_datetimefield_value, sorted(totals.items())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (workspace_id, hour, module, metric, dimension, value) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (workspace_id, hour, module, metric, dimension) "
-            f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
-            [workspace_id, connection.ops.adapt_datetimefield_value(hour), module, metric, str(dimension)[:64], value],
-        )
-    if daily.needs_check(hour):  # a late event: its day may already be summed in the daily rollups
-        daily.invalidate(workspace_ids=[workspace_id], since=hour)
+        for offset in range(0, len(items), BUMP_BATCH):
+            batch = items[offset : offset + BUMP_BATCH]
+            params: list = []
+            for (hour, metric), value in batch:
+                params += [workspace_id, adapt(hour), module, metric, dimension, value]
+            cursor.execute(
+                f"INSERT INTO {table} (workspace_id, hour, module, metric, dimension, value) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+                + " ON CONFLICT (workspace_id, hour, module, metric, dimension) "
+                f"DO UPDATE SET value = {table}.value + EXCLUDED.value",
+                params,
+            )
+    late = [hour for hour, _metric in totals if daily.needs_check(hour)]
+    if late:  # late events: their days may already be summed in the daily rollups (the earliest covers the rest)
+        daily.invalidate(workspace_ids=[workspace_id], since=min(late))
 
 
 def bump_with_counter(*, model, pk: int, counter: str, module: str, metric: str, dimension: str = "",

@@ -18,9 +18,12 @@ Three timings per size, in one process, one after the other:
 3. **sync** — `commerce.services.sync.sync_run(full=True)`: locations,
    products with variants, images and stock levels, customers skipped (the
    double has none: orders carry their customers), orders of the last 60 days
-   with their lines — each row upserted in its own transaction as in
-   production. The CRM step of each new order (`commerce_order_to_crm`) is a
-   Celery task run by workers; here it is counted, not run.
+   with their lines — written as in production. The workspace has one webhook
+   endpoint subscribed to `order.created`, so every new order writes its
+   outbox row; the deliveries and the CRM step of new orders are Celery tasks
+   run by workers — here they are counted (orders handed over), not run.
+   The SQL statements the sync sends are counted (`connection.execute_wrapper`)
+   and reported per row beside the process's CPU time per row.
 Peak memory: the process's resident set sampled every 20 ms during the sync,
 minus the resident set just before it — at two sizes, to show whether it
 grows with the catalogue (bounded: pages of 100 are processed and dropped).
@@ -196,6 +199,10 @@ def setup_workspace(label: str):
     make_connection(workspace, "shopify", kind=Kind.OAUTH, api_key="", access_token=TOKEN, account_id=SHOP,
                     account_name="Bench shop", assets={"shop": shop})  # fmt: skip
     store = Store.unscoped.create(workspace=workspace, domain=SHOP, name="Bench shop")
+    from webhooks.models import WebhookEndpoint
+
+    WebhookEndpoint.unscoped.create(workspace=workspace, url="https://hooks.bench.test/orders",
+                                    events=["order.created"], secret="whsec_bench")  # fmt: skip
     return workspace, store
 
 
@@ -229,10 +236,21 @@ def run_size(products: int, orders: int, *, bucket: float, restore: float, label
             assert fetched == products + orders, fetched
         time.sleep(bucket / restore)  # a full bucket again, as for the fetch
         double = BucketDouble(products=products, orders=orders, bucket=bucket, restore=restore)
-        with outbound.use_transport(httpx.MockTransport(double)), PeakSampler() as memory:
+        statements = [0]
+
+        def count(execute, sql, params, many, context):
+            statements[0] += 1
+            return execute(sql, params, many, context)
+
+        with (
+            outbound.use_transport(httpx.MockTransport(double)),
+            PeakSampler() as memory,
+            connection.execute_wrapper(count),
+        ):
             started, cpu = time.perf_counter(), time.process_time()
             sync_run(store_id=store.pk, full=True)
             result["sync_s"], result["sync_cpu_s"] = time.perf_counter() - started, time.process_time() - cpu
+        result["queries"] = statements[0]
         result["throttled"], result["calls"] = double.throttled, double.calls
         result["rss_growth_mb"], result["rss_peak_mb"] = memory.growth, memory.peak
         counts = (Product.objects.count(), Variant.objects.count(), Order.objects.count(), OrderLine.objects.count())
@@ -260,6 +278,12 @@ def main() -> None:
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, see the docstring.")
     recreate_database(database_url)
+    from cryptography.fernet import Fernet
+
+    # Production settings: with DEBUG on, Django's cursor wrapper keeps every SQL string (CPU and memory).
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-not-a-secret-" + "x" * 40)
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, str(ROOT / "bench" / "_schema.py")], check=True, env=env)
     os.environ.update({"DJANGO_SETTINGS_MODULE": "nexusone.settings", "LOG_LEVEL": "WARNING"})
@@ -271,9 +295,25 @@ def main() -> None:
 
     logging.disable(logging.WARNING)
     from commerce import tasks
+    from webhooks import tasks as webhook_tasks
 
-    queued = []
-    tasks.commerce_order_to_crm.delay = lambda **kw: queued.append(kw)  # workers' job, counted
+    # Workers' jobs, counted: orders handed to the CRM step, webhook events handed to delivery.
+    queued = {"crm": 0, "webhooks": 0}
+
+    def counter(kind, key):
+        def delay(**kwargs):
+            queued[kind] += len(kwargs[key]) if isinstance(kwargs.get(key), list) else 1
+
+        return delay
+
+    for module, name, kind, key in (
+        (tasks, "commerce_order_to_crm", "crm", "order_id"),
+        (tasks, "commerce_orders_to_crm", "crm", "order_ids"),
+        (webhook_tasks, "deliver_event", "webhooks", "event_id"),
+        (webhook_tasks, "deliver_events", "webhooks", "event_ids"),
+    ):
+        if hasattr(module, name):
+            getattr(module, name).delay = counter(kind, key)
     from commerce.providers import shopify
 
     shopify.pace_sleep = time.sleep
@@ -284,19 +324,21 @@ def main() -> None:
     for label, (products, orders) in sizes:
         print(f"… {products:,} products, {orders:,} orders", file=sys.stderr, flush=True)
         rows.append(run_size(products, orders, bucket=args.bucket, restore=args.restore, label=label))
-    print(f"\nBucket {args.bucket:,.0f} points, restore {args.restore:,.0f}/s; CRM tasks queued: {len(queued):,}\n")
+    print(f"\nBucket {args.bucket:,.0f} points, restore {args.restore:,.0f}/s; orders handed to the CRM task: "
+          f"{queued['crm']:,}; webhook events handed to delivery: {queued['webhooks']:,}\n")  # fmt: skip
     print(
         "| products / orders | throttle limit | fetch only | sync (CPU) | sync ÷ limit | sync ÷ fetch | rows/s "
-        "| THROTTLED answers | RSS growth (peak) |"
+        "| CPU per row | queries per row | THROTTLED answers | RSS growth (peak) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         total = r["products"] + r["orders"]
         ratio = f"{r['sync_s'] / r['limit_s']:.2f}×" if r["limit_s"] >= 1 else "— (bucket never empty)"
-        print(f"| {r['products']:,} / {r['orders']:,} | {r['limit_s']:.0f} s | {r['fetch_s']:.0f} s "
-              f"| {r['sync_s']:.0f} s ({r['sync_cpu_s']:.0f} s) "
+        print(f"| {r['products']:,} / {r['orders']:,} | {r['limit_s']:.0f} s | {r['fetch_s']:.1f} s "
+              f"| {r['sync_s']:.1f} s ({r['sync_cpu_s']:.1f} s) "
               f"| {ratio} "
-              f"| {r['sync_s'] / r['fetch_s']:.2f}× | {total / r['sync_s']:,.0f} | {r['throttled']:,} "
+              f"| {r['sync_s'] / r['fetch_s']:.2f}× | {total / r['sync_s']:,.0f} "
+              f"| {1000 * r['sync_cpu_s'] / total:.2f} ms | {r['queries'] / total:.2f} | {r['throttled']:,} "
               f"| {r['rss_growth_mb']:.0f} MB ({r['rss_peak_mb']:.0f} MB) |")  # fmt: skip
 
 

@@ -81,14 +81,20 @@ def commerce_store_sync(self, *, workspace_id: int, store_id: int, full: bool = 
         cache.delete(lock)
 
 
-@workspace_task(name="commerce.tasks.order_to_crm")
-def commerce_order_to_crm(*, workspace_id: int, order_id: int) -> None:
+@workspace_task(name="commerce.tasks.orders_to_crm")
+def commerce_orders_to_crm(*, workspace_id: int, order_ids: list[int]) -> None:
+    """New orders (a sync page, or one from a webhook) → their customers' contacts and purchase activities."""
     from commerce.models import Order
     from commerce.services.customers import order_activity
 
-    order = Order.objects.filter(pk=order_id).select_related("store").first()
-    if order is not None:
+    for order in Order.objects.filter(pk__in=order_ids).select_related("store").order_by("pk"):
         order_activity(order)
+
+
+@workspace_task(name="commerce.tasks.order_to_crm")
+def commerce_order_to_crm(*, workspace_id: int, order_id: int) -> None:
+    """One order (the former form: tasks queued before `commerce_orders_to_crm` existed still run)."""
+    commerce_orders_to_crm.run(workspace_id=workspace_id, order_ids=[order_id])
 
 
 @workspace_task(name="commerce.tasks.shopify_event", runs_when_suspended=True)

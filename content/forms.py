@@ -277,6 +277,9 @@ class LeadForm(forms.Form):
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=40, required=False)
     message = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    # Consent is asked, never assumed: both boxes start unticked (GDPR art. 7; WhatsApp's opt-in policy).
+    email_opt_in = forms.BooleanField(required=False, label=_("Send me news and offers by e-mail"))
+    whatsapp_opt_in = forms.BooleanField(required=False, label=_("Message me on WhatsApp"))
     website = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args, labels: dict | None = None, **kwargs):
@@ -287,6 +290,7 @@ class LeadForm(forms.Form):
                 self.fields[field].label = labels[f"{field}_label"]
         if labels.get("show_phone") is False:
             del self.fields["phone"]
+            del self.fields["whatsapp_opt_in"]  # no number to message
         if labels.get("show_message") is False:
             del self.fields["message"]
 

@@ -325,22 +325,42 @@ def landing_page_record_view(*, page_id: int) -> None:
                       dimension=str(page_id))  # fmt: skip
 
 
-def submission_fingerprint(*, page_id: int, name: str, email: str, phone: str, message: str) -> str:
-    canonical = json.dumps(
-        [page_id, " ".join(name.split()).casefold(), email.strip().lower(), "".join(ch for ch in phone if ch.isdigit()),
-         " ".join(message.split())],
-        ensure_ascii=False,
-    )  # fmt: skip
+def submission_fingerprint(
+    *, page_id: int, name: str, email: str, phone: str, message: str, consent: tuple[bool, bool] = (False, False)
+) -> str:
+    fields = [page_id, " ".join(name.split()).casefold(), email.strip().lower(),
+              "".join(ch for ch in phone if ch.isdigit()), " ".join(message.split())]  # fmt: skip
+    if any(consent):
+        # The same details sent again with a box newly ticked are a new submission (the consent it gives counts);
+        # without any box the fingerprint is what it always was, so earlier submissions still deduplicate.
+        fields.append([bool(flag) for flag in consent])
+    canonical = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def landing_page_submit(
-    *, page: LandingPage, name: str, email: str, phone: str = "", message: str = ""
+    *,
+    page: LandingPage,
+    name: str,
+    email: str,
+    phone: str = "",
+    message: str = "",
+    email_opt_in: bool = False,
+    whatsapp_opt_in: bool = False,
 ) -> tuple[LandingPageSubmission, bool]:
     """Store a lead, upsert its CRM contact with a `form_submit` activity, and
     count a conversion — once per identical submission. Returns
-    (submission, created). Never charged: a lead is never refused for credits."""
-    fingerprint = submission_fingerprint(page_id=page.pk, name=name, email=email, phone=phone, message=message)
+    (submission, created). Never charged: a lead is never refused for credits.
+    A ticked consent box grants that consent on the contact; an unticked one
+    never withdraws consent given before."""
+    fingerprint = submission_fingerprint(
+        page_id=page.pk,
+        name=name,
+        email=email,
+        phone=phone,
+        message=message,
+        consent=(email_opt_in, whatsapp_opt_in),
+    )
     existing = LandingPageSubmission.objects.filter(page=page, fingerprint=fingerprint).first()
     if existing is not None:
         return existing, False
@@ -355,6 +375,8 @@ def landing_page_submit(
                 phone=phone,
                 message=message,
                 language=page.language,
+                email_opt_in=email_opt_in,
+                whatsapp_opt_in=bool(whatsapp_opt_in and phone),
             )
             contact_id = leads.lead_to_crm(page=page, submission=submission)
             if contact_id is not None:

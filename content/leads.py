@@ -27,6 +27,8 @@ def lead_to_crm(*, page, submission) -> int:
             "language": page.language,
             "tags": ["landing-page"],
             "message": submission.message,
+            "email_opt_in": submission.email_opt_in,
+            "whatsapp_opt_in": submission.whatsapp_opt_in,
         },
         submission_key=f"page:{page.pk}:{submission.fingerprint}",
         source="landing_page",

@@ -230,6 +230,9 @@ class LandingPageSubmission(WorkspaceOwned):
     message = models.TextField(_("message"), max_length=2000, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
     crm_contact_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The boxes the visitor ticked (never pre-ticked): the record of consent given through this form.
+    email_opt_in = models.BooleanField(_("agreed to e-mails"), default=False)
+    whatsapp_opt_in = models.BooleanField(_("agreed to WhatsApp messages"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -131,6 +131,8 @@ def _submit(request, page: LandingPage, hero_url: str) -> HttpResponse:
             email=data["email"],
             phone=data.get("phone") or "",
             message=data.get("message") or "",
+            email_opt_in=bool(data.get("email_opt_in")),
+            whatsapp_opt_in=bool(data.get("whatsapp_opt_in")),
         )
     except ValidationFailed:
         # The CRM found neither a usable e-mail nor a usable phone number.

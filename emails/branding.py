@@ -31,7 +31,9 @@ def postal_address_set(*, workspace, value: str, user=None, request=None) -> str
     from accounts.models import Workspace
     from nexusone.audit import audit_record
 
-    address = " ".join(str(value or "").replace("\x00", "").split())
+    # One line per line the user typed (the footer keeps them), blank lines and runs of spaces dropped.
+    lines = (" ".join(line.split()) for line in str(value or "").replace("\x00", "").splitlines())
+    address = "\n".join(line for line in lines if line)
     if len(address) > 300:
         raise ValidationFailed(details={"postal_address": [_("At most %(n)d characters.") % {"n": 300}]})
     Workspace.objects.filter(pk=workspace.pk).update(postal_address=address)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     import dns.resolver
@@ -72,7 +73,7 @@ def records_for(domain: str) -> list[Record]:
     if settings.DKIM_PRIVATE_KEY:
         dkim = f"v=DKIM1; k=rsa; p={dkim_public_key(settings.DKIM_PRIVATE_KEY)}"
     else:
-        dkim = "v=DKIM1; k=rsa; p=<the public key your sending service gives you>"
+        dkim = "v=DKIM1; k=rsa; p=" + _("<the public key your sending service gives you>")
     return [
         Record("spf", "TXT", domain, spf),
         Record("dkim", "TXT", f"{settings.DKIM_SELECTOR}._domainkey.{domain}", dkim),

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from emails import content
 from emails.models import Campaign, EmailEvent, EmailMessage, Suppression
 
 logger = logging.getLogger(__name__)
@@ -159,11 +160,13 @@ def activity_record(*, event_id: int) -> bool:
     campaign = event.message.campaign
     subjects = campaign.rendered.get("subjects") or [campaign.subject]
     variant = event.message.variant
+    subject = subjects[variant] if 0 <= variant < len(subjects) else subjects[0]
+    recipient = content.Recipient(email=contact.email, first_name=contact.first_name, last_name=contact.last_name)
     payload = {
         "event": event.type,
         "campaign_id": campaign.pk,
         "campaign": campaign.name,
-        "subject": subjects[variant] if 0 <= variant < len(subjects) else subjects[0],
+        "subject": content.merge_fields(subject, recipient),  # as this contact read it, not "{{first_name}}"
         "message_id": event.message_id,
     }
     if event.data.get("url"):

@@ -136,6 +136,7 @@ def _stay(rows, now, reason: str) -> list[Move]:
 
 
 def _batch_key(kind: str, journey: Journey, node: Node, rows) -> str:
+    # The "journeys:" prefix is also how WhatsApp tells an automated broadcast (Broadcast.AUTOMATION_KEY_PREFIX).
     return f"journeys:{kind}:{journey.pk}:{node.step['id']}:{min(row.pk for row in rows)}:{len(rows)}"
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from crm.models import Stage
@@ -60,6 +60,15 @@ WEEKDAYS = [
 UNITS = {"minutes": gettext_lazy("minutes"), "hours": gettext_lazy("hours"), "days": gettext_lazy("days")}
 
 
+def duration_text(unit: str, amount: int) -> str:
+    """Like "1 minute" or "5 minutes", in the plural forms each language has (Arabic has six)."""
+    if unit == "days":
+        return ngettext("%(n)d day", "%(n)d days", amount) % {"n": amount}
+    if unit == "hours":
+        return ngettext("%(n)d hour", "%(n)d hours", amount) % {"n": amount}
+    return ngettext("%(n)d minute", "%(n)d minutes", amount) % {"n": amount}
+
+
 def trigger_text(trigger: dict) -> str:
     label = str(TRIGGER_LABELS.get(trigger.get("type"), trigger.get("type", "")))
     detail = trigger.get("tag") or trigger.get("keyword") or trigger.get("field") or trigger.get("page") or ""
@@ -67,13 +76,19 @@ def trigger_text(trigger: dict) -> str:
         from crm.models import Segment
 
         detail = Segment.objects.filter(pk=trigger["segment_id"]).values_list("name", flat=True).first() or "?"
+    elif trigger.get("type") == "form_submitted" and trigger.get("page"):
+        from content.selectors import landing_page_list
+
+        page = str(trigger["page"])
+        match = landing_page_list().filter(**{"pk" if page.isdigit() else "slug": page})
+        detail = match.values_list("title", flat=True).first() or page
     return f"{label}: {detail}" if detail else label
 
 
 def step_text(step: dict) -> str:
     kind = step["type"]
     if kind == "wait":
-        return ", ".join(f"{step[unit]} {UNITS[unit]}" for unit in ("days", "hours", "minutes") if step.get(unit))
+        return ", ".join(duration_text(unit, step[unit]) for unit in ("days", "hours", "minutes") if step.get(unit))
     if kind == "wait_until":
         time = f"{step['hour']:02d}:{step.get('minute', 0):02d}"
         day = f"{WEEKDAYS[step['weekday']]} " if step.get("weekday") is not None else ""
@@ -91,7 +106,7 @@ def step_text(step: dict) -> str:
     if kind == "branch":
         text = _("If the contact %(what)s") % {"what": BRANCH_LABELS.get(step.get("on"), step.get("on"))}
         if step.get("within"):
-            within = ", ".join(f"{v} {UNITS[k]}" for k, v in step["within"].items() if k in UNITS)
+            within = ", ".join(duration_text(k, v) for k, v in step["within"].items() if k in UNITS)
             text += " " + _("(waiting up to %(within)s)") % {"within": within}
         return text
     if kind == "notify":
@@ -182,7 +197,15 @@ class JourneyListView(JourneyPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = [(journey, trigger_text(journey.trigger)) for journey in selectors.journey_list()[:100]]
-        context.update(rows=rows, triggers=[(t, TRIGGER_LABELS[t]) for t in TRIGGERS], segments=segment_choices())
+        from content.selectors import landing_page_list
+
+        pages = landing_page_list().order_by("title", "id").values_list("pk", "title")[:200]
+        context.update(
+            rows=rows,
+            triggers=[(t, TRIGGER_LABELS[t]) for t in TRIGGERS],
+            segments=segment_choices(),
+            pages=[(str(pk), title) for pk, title in pages],
+        )
         return context
 
     def post(self, request, slug):
@@ -193,7 +216,9 @@ class JourneyListView(JourneyPage):
             trigger["segment_id"] = _int(post.get("segment", ""))
         elif kind in ("tag_added", "whatsapp_keyword", "date_field", "form_submitted"):
             key = {"tag_added": "tag", "whatsapp_keyword": "keyword", "date_field": "field", "form_submitted": "page"}
-            trigger[key[kind]] = post.get("value", "")
+            # A form trigger names its page from the list (empty: any form); the others are typed.
+            typed = post.get("page", "") if kind == "form_submitted" else post.get("value", "")
+            trigger[key[kind]] = typed
         try:
             journey = services.journey_create(
                 workspace=self.workspace,
@@ -226,9 +251,14 @@ class JourneyBuilderView(JourneyPage):
 
     def get_context_data(self, **kwargs):
         from emails.selectors import sender_list
+        from whatsapp.models import MessageTemplate
+        from whatsapp.selectors import template_list
 
         context = super().get_context_data(**kwargs)
         journey = self._journey(kwargs["pk"])
+        # Offered as suggestions: a journey may name a template approved later.
+        approved = template_list().filter(status=MessageTemplate.Status.APPROVED).values_list("name", "language")
+        templates = [{"name": name, "language": language} for name, language in sorted(set(approved[:500]))]
         stats = selectors.journey_stats(journey=journey)
         by_step = {row["id"]: row for row in stats["steps"]}
         places = [("", _("the end of the flow"))]
@@ -250,6 +280,8 @@ class JourneyBuilderView(JourneyPage):
             weekdays=list(enumerate(WEEKDAYS)),
             stages=Stage.choices,
             senders=sender_list(),
+            templates=templates,
+            template_languages=sorted({template["language"] for template in templates}),
             steps_json=json.dumps(journey.steps, ensure_ascii=False, indent=2),
             goal_type=next(iter(journey.goal), ""),
             goal_value=next(iter(journey.goal.values()), ""),

@@ -207,6 +207,8 @@ def _broadcast_finished(broadcast_id: int) -> None:
     from webhooks.hooks import broadcast_completed
 
     broadcast_completed(broadcast)
+    if broadcast.automated:
+        return  # a journey's step: its statistics are on the journey, not in anyone's inbox
     notify(
         workspace=broadcast.workspace,
         kind="broadcast_finished",

@@ -189,38 +189,80 @@ def emit(
 ) -> WebhookEvent | None:
     """Record an event for every enabled endpoint subscribed to it (call inside
     the transaction that made the change; sending starts after commit)."""
+    targets = [endpoint] if endpoint is not None else _subscribed(workspace, type)
+    events = _outbox_rows(workspace=workspace, type=type, items=[(data, dedup_key)], targets=targets)
+    if events and enqueue:
+        from webhooks import tasks
+
+        workspace_id, event_id = workspace.pk, events[0].pk
+        transaction.on_commit(lambda: _enqueue(tasks.deliver_event, workspace_id=workspace_id, event_id=event_id))
+    return events[0] if events else None
+
+
+def emit_many(*, workspace, type: str, items: list[tuple[dict, str]]) -> list[WebhookEvent]:
+    """`emit` for many events of one type — `items` of (data, dedup_key), a page
+    of a sync — in a bounded number of statements (one endpoint lookup, one
+    dedup lookup, one insert of events and one of deliveries) and one task
+    after commit that delivers them in order."""
+    events = _outbox_rows(workspace=workspace, type=type, items=items, targets=_subscribed(workspace, type))
+    if events:
+        from webhooks import tasks
+
+        workspace_id, event_ids = workspace.pk, [e.pk for e in events]
+        transaction.on_commit(lambda: _enqueue(tasks.deliver_events, workspace_id=workspace_id, event_ids=event_ids))
+    return events
+
+
+def _subscribed(workspace, type_: str) -> list[WebhookEndpoint]:
+    return [
+        e
+        for e in WebhookEndpoint.unscoped.filter(workspace_id=workspace.pk, enabled=True)
+        if type_ in e.events or "*" in e.events
+    ]
+
+
+def _outbox_rows(
+    *, workspace, type: str, items: list[tuple[dict, str]], targets: list[WebhookEndpoint]
+) -> list[WebhookEvent]:
+    """The outbox rows (events and their deliveries) for `targets`; an item whose
+    dedup key is already recorded (or repeated in `items`) is left out."""
     if type not in EVENT_TYPES and type != TEST_EVENT:
         raise ValueError(f"Unknown webhook event {type!r}; add it to webhooks.services.EVENT_TYPES.")
-    if endpoint is not None:
-        targets = [endpoint]
-    else:
-        targets = [
-            e
-            for e in WebhookEndpoint.unscoped.filter(workspace_id=workspace.pk, enabled=True)
-            if type in e.events or "*" in e.events
-        ]
-    if not targets:
-        return None
-    if dedup_key and WebhookEvent.unscoped.filter(workspace_id=workspace.pk, dedup_key=dedup_key).exists():
-        return None
-    now = timezone.now()
-    event = WebhookEvent.unscoped.create(
-        workspace_id=workspace.pk,
-        message_id=f"msg_{uuid.uuid4().hex}",
-        type=type,
-        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-        occurred_at=now,
-        dedup_key=dedup_key[:100],
+    if not targets or not items:
+        return []
+    keys = {key[:100] for _data, key in items if key}
+    seen = set(
+        WebhookEvent.unscoped.filter(workspace_id=workspace.pk, dedup_key__in=keys).values_list("dedup_key", flat=True)
+        if keys
+        else ()
     )
+    now, events = timezone.now(), []
+    for data, key in items:
+        key = key[:100]
+        if key and key in seen:
+            continue
+        seen.add(key)
+        events.append(
+            WebhookEvent(
+                workspace_id=workspace.pk,
+                message_id=f"msg_{uuid.uuid4().hex}",
+                type=type,
+                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+                occurred_at=now,
+                dedup_key=key,
+            )
+        )
+    if not events:
+        return []
+    WebhookEvent.unscoped.bulk_create(events)
     WebhookDelivery.unscoped.bulk_create(
-        [WebhookDelivery(workspace_id=workspace.pk, endpoint=t, event=event, next_attempt_at=now) for t in targets]
+        [
+            WebhookDelivery(workspace_id=workspace.pk, endpoint=t, event=event, next_attempt_at=now)
+            for event in events
+            for t in targets
+        ]
     )
-    from webhooks import tasks
-
-    workspace_id, event_id = workspace.pk, event.pk
-    if enqueue:
-        transaction.on_commit(lambda: _enqueue(tasks.deliver_event, workspace_id=workspace_id, event_id=event_id))
-    return event
+    return events
 
 
 def emit_safely(*, workspace, type: str, data: dict, dedup_key: str = "") -> None:
@@ -230,6 +272,15 @@ def emit_safely(*, workspace, type: str, data: dict, dedup_key: str = "") -> Non
             emit(workspace=workspace, type=type, data=data, dedup_key=dedup_key)
     except Exception:
         logger.exception("webhooks: could not record %s", type)
+
+
+def emit_many_safely(*, workspace, type: str, items: list[tuple[dict, str]]) -> None:
+    """`emit_many` for hooks that must never break their caller."""
+    try:
+        with transaction.atomic():
+            emit_many(workspace=workspace, type=type, items=items)
+    except Exception:
+        logger.exception("webhooks: could not record %s × %s", type, len(items))
 
 
 def _enqueue(task, **kwargs) -> None:
@@ -354,12 +405,17 @@ def _maybe_disable(endpoint_id: int, *, now) -> None:
 
 
 def deliver_event(event_id: int) -> int:
-    sent = 0
-    for delivery_id in (
-        WebhookDelivery.unscoped.filter(event_id=event_id).order_by("endpoint_id").values_list("pk", flat=True)
-    ):
-        sent += deliver(delivery_id) is not None
-    return sent
+    return deliver_events([event_id])
+
+
+def deliver_events(event_ids: list[int]) -> int:
+    """The deliveries of these events, event by event in the order given (per endpoint in order)."""
+    order = {event_id: position for position, event_id in enumerate(event_ids)}
+    due = WebhookDelivery.unscoped.filter(event_id__in=event_ids).values_list("pk", "event_id", "endpoint_id")
+    return sum(
+        deliver(delivery_id) is not None
+        for delivery_id, _event, _endpoint in sorted(due, key=lambda row: (order[row[1]], row[2]))
+    )
 
 
 def dispatch_due(*, now=None, limit: int = 200) -> int:

@@ -14,6 +14,14 @@ def deliver_event(*, workspace_id: int, event_id: int) -> int:
     return run(event_id)
 
 
+@workspace_task(bind=False)
+def deliver_events(*, workspace_id: int, event_ids: list[int]) -> int:
+    """Many events recorded together (`emit_many`: a page of a sync), one task."""
+    from webhooks.services import deliver_events as run
+
+    return run(event_ids)
+
+
 @shared_task(acks_late=True)
 def webhooks_dispatch_due() -> int:
     from webhooks.services import dispatch_due

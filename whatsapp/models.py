@@ -192,8 +192,16 @@ class Broadcast(WorkspaceOwned):
         verbose_name = _("broadcast")
         verbose_name_plural = _("broadcasts")
 
+    # Broadcasts that automation creates (a journey's WhatsApp step, every minute it has contacts) carry
+    # an idempotency key with this prefix; nobody started them, so nobody is told they finished.
+    AUTOMATION_KEY_PREFIX = "journeys:"
+
     def __str__(self) -> str:
         return self.name or f"Broadcast {self.pk}"
+
+    @property
+    def automated(self) -> bool:
+        return self.created_by_id is None and self.idempotency_key.startswith(self.AUTOMATION_KEY_PREFIX)
 
     def counters(self) -> dict[str, int]:
         return {

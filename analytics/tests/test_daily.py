@@ -157,3 +157,14 @@ def test_module_labels_are_cached_until_the_catalogue_changes(db):
     cost.label = "Renamed"
     cost.save()
     assert selectors.cached_module_labels()[cost.module] == "Renamed"
+
+
+def test_late_events_counted_together_unseal_from_the_earliest_day(hours):
+    a = hours
+    _figures(a, "UTC")
+    late, later = timezone.now() - timedelta(days=6), timezone.now() - timedelta(days=2)
+    rollups.bump_many(workspace_id=a.pk, module="commerce",
+                      rows=[("orders", 1, later), ("orders", 2, late), ("orders", 4, timezone.now())])  # fmt: skip
+    assert RollupSeal.unscoped.get(workspace=a, tz="UTC").sealed_day == late.astimezone(UTC).date()
+    data, expected = _figures(a, "UTC")
+    assert data.daily == expected and data.total("commerce", "orders") == 7

@@ -164,3 +164,26 @@ def test_a_page_view_counts_the_page_and_its_hour_in_one_statement(world):
                                          metric="views", at=T0)  # fmt: skip
     assert LandingPage.unscoped.get(pk=page.pk).views == 2
     assert _snapshot(a) == {(T0, "magic_pages", "views", str(page.pk)): 2}
+
+
+def test_bump_many_ends_where_one_bump_per_event_ends_in_one_statement(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, b = world["A"].workspace, world["B"].workspace
+    now = timezone.now()
+    events = [("orders", 1, now), ("revenue_cents", 4498, now), ("cost_cents", 0, now),  # a zero adds nothing
+              ("orders", 1, now), ("revenue_cents", 1000, now), ("orders", 1, None), ("orders", 2, T0)]  # fmt: skip
+    rollups.bump(workspace_id=a.pk, module="commerce", metric="orders", value=5, at=now)  # added to, not replaced
+    rollups.bump(workspace_id=b.pk, module="commerce", metric="orders", value=5, at=now)
+    for metric, value, at in events:
+        rollups.bump(workspace_id=a.pk, module="commerce", metric=metric, value=value, at=at)
+    with CaptureQueriesContext(connection) as queries:
+        rollups.bump_many(workspace_id=b.pk, module="commerce", rows=events)
+    # one UPSERT for both hours; the March one is late, so its seals are looked at once (there are none)
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT", "SAVEPOINT", "SELECT", "RELEASE"]
+    assert _snapshot(b) == _snapshot(a)
+    hour = rollups.floor_hour(now)
+    assert _snapshot(b)[(hour, "commerce", "orders", "")] == 5 + 3
+    assert _snapshot(b)[(T0, "commerce", "orders", "")] == 2
+    assert (hour, "commerce", "cost_cents", "") not in _snapshot(b)

@@ -17,6 +17,7 @@ the order's fulfilment orders.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,34 +35,63 @@ CJ_DONE = {"SHIPPED", "DELIVERED"}
 
 
 def order_arrived(order: Order) -> None:
-    """A new order (sync or webhook), inside its transaction: counted once in the
-    analytics rollups, announced to webhook subscribers; the CRM after commit."""
-    from analytics.rollups import bump
-    from webhooks.hooks import _emit
+    """A new order (a webhook), inside its transaction: see `orders_arrived`."""
+    orders_arrived([order])
 
-    if order.status != Order.Fulfillment.CANCELLED:
-        for metric, value in (("orders", 1), ("revenue_cents", order.total_cents), ("cost_cents", order.cost_cents)):
-            bump(workspace_id=order.workspace_id, module="commerce", metric=metric, value=value, at=order.placed_at)
-    _emit(
-        order.workspace,
-        "order.created",
-        {
-            "id": order.pk,
-            "number": order.number,
-            "total_cents": order.total_cents,
-            "currency": order.currency,
-            "placed_at": order.placed_at,
-        },
-        dedup_key=f"order:{order.pk}",
-    )
-    order_id, workspace_id = order.pk, order.workspace_id
 
-    def to_crm():
-        from commerce.tasks import commerce_order_to_crm
+def orders_arrived(orders: Sequence[Order]) -> None:
+    """New orders (a page of a sync, or one from a webhook), inside their
+    transaction: each counted once in the analytics rollups (orders, revenue,
+    cost; cancelled ones not), announced to webhook subscribers
+    (`order.created`, deduplicated per order); the CRM after commit. Per
+    workspace one rollup UPSERT, one batch of outbox rows and one CRM task,
+    however many orders."""
+    from analytics.rollups import bump_many
+    from webhooks.services import emit_many_safely
 
-        commerce_order_to_crm.delay(workspace_id=workspace_id, order_id=order_id)
+    by_workspace: dict[int, list[Order]] = {}
+    for order in orders:
+        by_workspace.setdefault(order.workspace_id, []).append(order)
+    for workspace_id, batch in by_workspace.items():
+        bump_many(
+            workspace_id=workspace_id,
+            module="commerce",
+            rows=[
+                (metric, value, order.placed_at)
+                for order in batch
+                if order.status != Order.Fulfillment.CANCELLED
+                for metric, value in (
+                    ("orders", 1),
+                    ("revenue_cents", order.total_cents),
+                    ("cost_cents", order.cost_cents),
+                )
+            ],
+        )
+        emit_many_safely(
+            workspace=batch[0].workspace,
+            type="order.created",
+            items=[
+                (
+                    {
+                        "id": order.pk,
+                        "number": order.number,
+                        "total_cents": order.total_cents,
+                        "currency": order.currency,
+                        "placed_at": order.placed_at,
+                    },
+                    f"order:{order.pk}",
+                )
+                for order in batch
+            ],
+        )
+        order_ids = [order.pk for order in batch]
 
-    transaction.on_commit(to_crm, robust=True)
+        def to_crm(workspace_id=workspace_id, order_ids=order_ids):
+            from commerce.tasks import commerce_orders_to_crm
+
+            commerce_orders_to_crm.delay(workspace_id=workspace_id, order_ids=order_ids)
+
+        transaction.on_commit(to_crm, robust=True)
 
 
 # --- fulfilment ---------------------------------------------------------------------------------

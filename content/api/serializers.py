@@ -163,5 +163,16 @@ class LandingPageStatsOutput(serializers.Serializer):
 class SubmissionOutput(serializers.ModelSerializer):
     class Meta:
         model = LandingPageSubmission
-        fields = ["id", "name", "email", "phone", "message", "language", "crm_contact_id", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "message",
+            "language",
+            "email_opt_in",
+            "whatsapp_opt_in",
+            "crm_contact_id",
+            "created_at",
+        ]
         read_only_fields = fields

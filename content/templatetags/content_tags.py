@@ -19,7 +19,17 @@ def safe_href(value, fallback: str = "#form") -> str:
 
 @register.filter
 def percent(value) -> str:
+    """A ratio as a percentage with one decimal, written the way the page's language writes it
+    (CLDR's pattern through babel, one decimal added: "12.5%", "12,5 %"…)."""
+    from babel.numbers import format_percent
+    from django.utils.translation import get_language
+
+    from accounts.regional import cldr_locale
+
     try:
-        return f"{float(value) * 100:.1f}%"
+        ratio = float(value)
     except (TypeError, ValueError):
-        return "0.0%"
+        ratio = 0.0
+    locale = cldr_locale(get_language() or "en")
+    pattern = locale.percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    return format_percent(ratio, format=pattern, locale=locale)

@@ -144,3 +144,16 @@ def test_the_builder_shows_collapsible_sections(world):
     html = _login(a.users["member"]).get(f"/en/w/{a.workspace.slug}/pages/{page['id']}/").content.decode()
     assert html.count('<details class="section-block"') == 6 and 'data-section="hero" open' in html
     assert 'data-live-preview="' in html and 'name="page-preview"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "33.3%"), ("es", "33,3\xa0%"), ("pt", "33,3%"), ("he", "33.3%")]
+)
+def test_a_conversion_rate_is_written_the_way_the_language_writes_it(language, expected):
+    from django.utils import translation
+
+    from content.templatetags.content_tags import percent
+
+    with translation.override(language):
+        assert percent(1 / 3) == expected
+        assert percent(None) == percent(0) != ""

@@ -325,3 +325,52 @@ def test_a_page_written_by_a_hostile_model_renders_as_text(world, openai_double)
     audit.feed(html)
     assert audit.scripts == 0 and audit.handlers == [] and audit.bad_urls == []
     assert "{{7*7}}" in html and "javascript:" not in html and json.dumps(p[0])[1:-1] not in html
+
+
+def test_the_form_asks_for_consent_unticked_and_a_ticked_box_grants_it(world):
+    a = world["A"]
+    page = _published(a.workspace, language="es")
+    form = _browser().get(f"/p/{page.slug}/").content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="(\w+)"[^>]*>', form)
+    assert boxes == ["email_opt_in", "whatsapp_opt_in"]
+    assert "checked" not in " ".join(re.findall(r'<input type="checkbox"[^>]*>', form))
+    assert "Envíame novedades y ofertas por correo electrónico" in form  # the page's language
+
+    assert _submit(_browser(), page).status_code == 302  # no box ticked
+    contact = Contact.unscoped.get(workspace=a.workspace)
+    assert (contact.email_opt_in, contact.whatsapp_opt_in) == (False, False)
+
+    ticked = {**LEAD, "email_opt_in": "1", "whatsapp_opt_in": "1"}
+    assert _submit(_browser(), page, ticked).status_code == 302  # same details, boxes ticked: counts
+    contact.refresh_from_db()
+    assert (contact.email_opt_in, contact.whatsapp_opt_in) == (True, True)
+    latest = LandingPageSubmission.unscoped.filter(page=page).order_by("-id").first()
+    assert (latest.email_opt_in, latest.whatsapp_opt_in) == (True, True)
+
+    assert _submit(_browser(), page, {**LEAD, "message": "Again"}).status_code == 302  # unticked never withdraws
+    contact.refresh_from_db()
+    assert (contact.email_opt_in, contact.whatsapp_opt_in) == (True, True)
+
+
+def test_without_a_phone_field_there_is_no_whatsapp_box_and_no_whatsapp_consent(world):
+    a = world["A"]
+    page = _published(a.workspace)
+    page.sections["form"]["show_phone"] = False
+    page.save()
+    form = _browser().get(f"/p/{page.slug}/").content.decode()
+    assert 'name="email_opt_in"' in form and 'name="whatsapp_opt_in"' not in form
+    data = {"name": "Dana Levi", "email": "dana@example.test", "email_opt_in": "1", "whatsapp_opt_in": "1"}
+    assert _submit(_browser(), page, data).status_code == 302
+    contact = Contact.unscoped.get(workspace=a.workspace)
+    assert (contact.email_opt_in, contact.whatsapp_opt_in) == (True, False)
+
+
+def test_the_fingerprint_without_consent_is_unchanged_so_old_submissions_still_deduplicate():
+    fields = {"page_id": 7, "name": "Dana  Levi", "email": "Dana@Example.test", "phone": "+1 415", "message": "hi"}
+    import hashlib
+
+    canonical = json.dumps([7, "dana levi", "dana@example.test", "1415", "hi"], ensure_ascii=False)
+    assert landing_services.submission_fingerprint(**fields) == hashlib.sha256(canonical.encode()).hexdigest()
+    assert landing_services.submission_fingerprint(**fields, consent=(True, False)) != (
+        landing_services.submission_fingerprint(**fields)
+    )

@@ -94,6 +94,11 @@ def test_form_wait_email_click_whatsapp_moves_each_contact_through_each_step_onc
         run(journey, later + timedelta(minutes=2))
     assert Broadcast.unscoped.filter(workspace=shop.workspace).count() == 1
     assert list(Message.unscoped.filter(workspace=shop.workspace).values_list("to", flat=True)) == ["+34600000001"]
+    # A journey's send is not a broadcast someone started: nobody is told "your broadcast finished" each minute.
+    from notifications.models import Notification
+
+    assert Broadcast.unscoped.get(workspace=shop.workspace).status == Broadcast.Status.COMPLETED
+    assert not Notification.unscoped.filter(workspace=shop.workspace, kind="broadcast_finished").exists()
 
     run(journey, later + timedelta(days=1, minutes=5))  # Beto's window has closed: the else arm (empty) ends it
     assert _runs(journey) == {s_wait: 2, s_mail: 2, s_branch: 2, s_whatsapp: 1}

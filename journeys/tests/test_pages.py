@@ -5,6 +5,8 @@ removes steps, and another workspace's rows are 404."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -95,6 +97,49 @@ def test_postal_address_is_a_workspace_setting_saved_from_the_senders_page(shop)
     assert shop.workspace.postal_address == "Rua Augusta 1, Lisboa"
     html = _browser(shop.tenant).get(url).content.decode()
     assert "Rua Augusta 1, Lisboa" in html and "_domainkey.shop.example" in html
+
+
+def test_the_postal_address_keeps_its_lines_and_the_dkim_hint_is_translated(shop):
+    url = f"/es/w/{shop.workspace.slug}/email/senders/"
+    typed = "Tienda Luz S.L.\r\n  Calle   Mayor 12\r\n\r\n28013 Madrid "
+    _browser(shop.tenant, "member").post(url, {"action": "postal", "postal_address": typed})
+    shop.workspace.refresh_from_db()
+    assert shop.workspace.postal_address == "Tienda Luz S.L.\nCalle Mayor 12\n28013 Madrid"
+    html = _browser(shop.tenant).get(url).content.decode()
+    assert "la clave pública que te da tu servicio de envío" in html
+
+
+def test_a_form_trigger_names_its_landing_page_from_a_list(shop):
+    from content.tests.factories import make_landing_page
+
+    workspace = shop.workspace
+    page = make_landing_page(workspace, title="Club Luz", status="published")
+    client = _browser(shop.tenant, "member")
+    listing = client.get(f"/es/w/{workspace.slug}/journeys/").content.decode()
+    assert f'<option value="{page.pk}">Club Luz</option>' in listing and "showfor.js" in listing
+    client.post(f"/es/w/{workspace.slug}/journeys/", {"name": "Club", "trigger": "form_submitted", "page": page.pk})
+    journey = Journey.unscoped.get(workspace=workspace)
+    assert journey.trigger == {"type": "form_submitted", "page": str(page.pk)}
+    assert "Envía un formulario: Club Luz" in client.get(f"/es/w/{workspace.slug}/journeys/").content.decode()
+
+
+def test_the_builder_says_one_minute_and_suggests_approved_templates(shop):
+    from whatsapp.models import MessageTemplate
+    from whatsapp.tests.factories import make_account
+
+    workspace = shop.workspace
+    account = make_account(workspace)
+    for name, status in (("hello_world", "APPROVED"), ("draft_offer", "PENDING")):
+        MessageTemplate.unscoped.create(
+            workspace=workspace, account=account, name=name, language="en_US", status=status
+        )
+    steps = [{"id": "s1", "type": "wait", "minutes": 1}, {"id": "s2", "type": "wait", "hours": 2}]
+    journey = make_journey(workspace, steps=steps)
+    html = _browser(shop.tenant).get(f"/es/w/{workspace.slug}/journeys/{journey.pk}/").content.decode()
+    assert re.search(r"\b1 minuto\b(?!s)", html) and "1 minutos" not in html
+    assert "2 horas" in html
+    assert '<option value="hello_world">' in html and "draft_offer" not in html
+    assert 'data-show-for="send_whatsapp_template"' in html
 
 
 def test_the_sms_composer_counts_segments_as_you_type(shop):

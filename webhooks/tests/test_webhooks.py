@@ -244,3 +244,32 @@ def test_endpoints_need_a_paid_plan_and_hold_deliveries_after_a_downgrade(
     assert services.dispatch_due(now=timezone.now() + timedelta(minutes=20)) == 1
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.SUCCEEDED and len(receiver.requests) == 1
+
+
+def test_many_events_recorded_together_are_each_recorded_once_and_sent_in_order_by_one_task(
+    world, receiver, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = world["A"]
+    secret = _endpoint(a, f"{receiver.url}/hook", events=("order.created",))["secret"]
+    _endpoint(a, f"{receiver.url}/other", events=("contact.created",))  # not subscribed: nothing for it
+    with workspace_scope(a.workspace):
+        services.emit(workspace=a.workspace, type="order.created", data={"id": 2}, dedup_key="order:2", enqueue=False)
+    items = [({"id": n}, f"order:{n}") for n in (1, 2, 3, 3, 4)]  # 2 recorded before, 3 twice
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        workspace_scope(a.workspace),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        events = services.emit_many(workspace=a.workspace, type="order.created", items=items)
+    assert [e.data["id"] for e in events] == [1, 3, 4]
+    # the endpoints, the keys recorded before, the events, their deliveries — however many items
+    assert len(queries) == 4
+    assert WebhookEvent.unscoped.filter(workspace=a.workspace, type="order.created").count() == 4
+    assert WebhookDelivery.unscoped.filter(event__in=events).count() == 3
+    assert len(callbacks) == 1  # one task sends the batch, in order
+    callbacks[0]()
+    assert [_verify(secret, seen)["data"]["id"] for seen in receiver.requests] == [1, 3, 4]
+    assert all(seen.path == "/hook" for seen in receiver.requests)
