@@ -1,5 +1,7 @@
 """Personal data held by accounts (see nexusone/personal_data.py)."""
 
+from django.apps import apps
+
 from nexusone.personal_data import Holding, register
 
 register(
@@ -67,10 +69,15 @@ register(
         user_erase="delete",
         user_fields=("type", "created_at", "last_used_at"),  # that MFA is on, never its secret
     ),
-    Holding(
-        "djstripe.Customer",
-        personal=("email", "stripe_data"),
-        user="subscriber",
-        note="Stripe's copy of the billing customer; kept for accounting (invoices), detached from the account.",
-    ),
 )
+# dj-stripe is not installed in the web process (issue 19, docs/architecture.md "Cold start"); this row
+# only ever "keeps" its customers, so leaving it undeclared there changes nothing a request does.
+if apps.is_installed("djstripe"):
+    register(
+        Holding(
+            "djstripe.Customer",
+            personal=("email", "stripe_data"),
+            user="subscriber",
+            note="Stripe's copy of the billing customer; kept for accounting (invoices), detached from the account.",
+        ),
+    )

@@ -12,14 +12,13 @@ class AgentsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from agents import offline
-        from agents.whatsapp_bot import respond
         from content.gateway.offline import register_offline_task
         from nexusone.audit import register_action_labels
         from notifications.kinds import CONTRIBUTORS, Kind, register_kind
         from whatsapp.services.bots import register_fallback_responder
 
         register_offline_task("agents.reply", offline.reply)
-        register_fallback_responder(respond)
+        register_fallback_responder(_whatsapp_respond)
         register_kind(
             Kind(
                 "agent_handoff",
@@ -32,3 +31,11 @@ class AgentsConfig(AppConfig):
             )
         )
         register_action_labels({"agents.agent.created": _("AI agent created")})
+
+
+def _whatsapp_respond(**kwargs):
+    """`agents.whatsapp_bot.respond`, imported by the first message it answers rather than at boot:
+    it brings the charge door and the reply pipeline (issue 19, docs/architecture.md "Cold start")."""
+    from agents.whatsapp_bot import respond
+
+    return respond(**kwargs)

@@ -1,5 +1,7 @@
 """Staff revenue analytics from dj-stripe's data (subscriptions, invoices,
-charges), per calendar month (UTC) for the last 12 months.
+charges), per calendar month (UTC) for the last 12 months. The tables are read
+with SQL (`billing.stripe_mirror`): the web process that serves the page runs
+without dj-stripe's models (issue 19, "Cold start").
 
 Definitions (tested against a hand-built fixture in
 `analytics/tests/test_revenue.py`; also in docs/architecture.md):
@@ -38,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.utils import timezone
+
+from billing import stripe_mirror
 
 NOT_PAYING = ("incomplete", "incomplete_expired")
 PER_MONTH = {"month": 1.0, "year": 1 / 12, "week": 52 / 12, "day": 365 / 12}
@@ -95,9 +99,7 @@ def span_from_stripe(data: dict) -> Span | None:
 
 
 def stripe_spans() -> list[Span]:
-    from djstripe.models import Subscription
-
-    spans = (span_from_stripe(s.stripe_data or {}) for s in Subscription.objects.only("stripe_data").iterator())
+    spans = (span_from_stripe(data) for data in stripe_mirror.subscriptions())
     return [span for span in spans if span is not None]
 
 
@@ -194,23 +196,19 @@ def revenue_report(*, months: int = 12, now: datetime | None = None, spans: list
 
 def stripe_payments(*, since: date) -> dict[date, tuple[int, int]]:
     """month → (top-up revenue, invoiced revenue) from dj-stripe's charges and invoices."""
-    from djstripe.models import Charge, Invoice
-
     since_at = datetime(since.year, since.month, since.day, tzinfo=UTC)
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for charge in Charge.objects.filter(created__gte=since_at).only("stripe_data", "created").iterator():
-        data = charge.stripe_data or {}
+    for data, stored_created in stripe_mirror.charges_since(since_at):
         if data.get("status") != "succeeded":
             continue
         is_topup = (data.get("metadata") or {}).get("kind") == "topup" or not data.get("invoice")
-        if is_topup:
-            created = _when(data.get("created")) or charge.created
+        created = _when(data.get("created")) or stored_created
+        if is_topup and created is not None:
             totals[date(created.year, created.month, 1)][0] += int(data.get("amount") or 0) - int(
                 data.get("amount_refunded") or 0
             )
-    for invoice in Invoice.objects.filter(created__gte=since_at).only("stripe_data", "created").iterator():
-        data = invoice.stripe_data or {}
-        if data.get("status") == "paid" or data.get("paid"):
-            created = _when(data.get("created")) or invoice.created
+    for data, stored_created in stripe_mirror.invoices_since(since_at):
+        created = _when(data.get("created")) or stored_created
+        if (data.get("status") == "paid" or data.get("paid")) and created is not None:
             totals[date(created.year, created.month, 1)][1] += int(data.get("amount_paid") or 0)
     return {month: (values[0], values[1]) for month, values in totals.items()}

@@ -3,8 +3,11 @@ workspace accounts changed only through audited services."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from unfold.admin import ModelAdmin
 
-from billing import services
+from billing import services, stripe_mirror
 from billing.forms import AdjustCreditsForm, ChangePlanForm
 from billing.models import BillingAccount, Charge, CreditPack, LedgerEntry, ModuleCost, Plan, StripeEvent
+from billing.money import format_price
 from nexusone.admin import ReadOnlyAdmin, WorkspaceOwnedAdmin, staff_action
 from nexusone.errors import ApplicationError
 
@@ -23,11 +27,10 @@ from nexusone.errors import ApplicationError
 class PlanAdmin(ModelAdmin, TabbedTranslationAdmin):
     list_display = (
         "key", "name", "price", "currency", "monthly_credits", "videos_per_month", "landing_pages",
-        "whatsapp_numbers", "api_requests_per_minute", "is_default", "is_active", "stripe_price",
+        "whatsapp_numbers", "api_requests_per_minute", "is_default", "is_active", "stripe_price_id",
     )  # fmt: skip
     list_filter = ("is_active",)
-    search_fields = ("key", "name")
-    raw_id_fields = ("stripe_price",)
+    search_fields = ("key", "name", "stripe_price_id")
     ordering = ("sort_order", "id")
 
 
@@ -40,9 +43,79 @@ class ModuleCostAdmin(ModelAdmin, TabbedTranslationAdmin):
 
 @admin.register(CreditPack)
 class CreditPackAdmin(ModelAdmin, TabbedTranslationAdmin):
-    list_display = ("key", "name", "credits", "price", "currency", "is_active", "stripe_price")
+    list_display = ("key", "name", "credits", "price", "currency", "is_active", "stripe_price_id")
     list_filter = ("is_active",)
-    raw_id_fields = ("stripe_price",)
+
+
+def _amount(cents, currency) -> str:
+    if cents in (None, ""):
+        return ""
+    return format_price(Decimal(int(cents)) / 100, str(currency or "usd"))
+
+
+def _period_end(subscription: dict):
+    """`current_period_end`: on the subscription (pre-2025 API versions) or on its items (current)."""
+    end = subscription.get("current_period_end")
+    if not end:
+        items = (subscription.get("items") or {}).get("data") or []
+        end = max((item.get("current_period_end") or 0 for item in items), default=0)
+    return stripe_mirror.when(end or None)
+
+
+def stripe_panel(account: BillingAccount) -> dict:
+    """The context of a billing account's Stripe panel (`stripe_records` below)."""
+    records = stripe_mirror.customer_records(account.stripe_customer_id)
+    link = stripe_mirror.dashboard_url
+    customer = records.customer
+    return {
+        "customer_id": account.stripe_customer_id,
+        "customer_url": link("customers", account.stripe_customer_id) if account.stripe_customer_id else "",
+        "subscription_id": account.stripe_subscription_id,
+        "subscription_url": (
+            link("subscriptions", account.stripe_subscription_id) if account.stripe_subscription_id else ""
+        ),
+        "empty": records.empty,
+        "customer": customer
+        and {
+            "email": customer.get("email") or "",
+            "name": customer.get("name") or "",
+            "balance": _amount(customer.get("balance"), customer.get("currency")),
+            "delinquent": bool(customer.get("delinquent")),
+        },
+        "subscriptions": [
+            {
+                "id": data.get("id", ""),
+                "url": link("subscriptions", data.get("id", "")),
+                "status": data.get("status", ""),
+                "period_end": _period_end(data),
+                "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
+            }
+            for data in records.subscriptions
+        ],
+        "invoices": [
+            {
+                "id": data.get("id", ""),
+                "url": link("invoices", data.get("id", "")),
+                "number": data.get("number") or data.get("id", ""),
+                "status": data.get("status", ""),
+                "total": _amount(data.get("total"), data.get("currency")),
+                "paid": _amount(data.get("amount_paid"), data.get("currency")),
+                "created": stripe_mirror.when(data.get("created")),
+            }
+            for data in records.invoices
+        ],
+        "charges": [
+            {
+                "id": data.get("id", ""),
+                "url": link("payments", data.get("id", "")),
+                "amount": _amount(data.get("amount"), data.get("currency")),
+                "refunded": _amount(data.get("amount_refunded"), data.get("currency")),
+                "status": data.get("status", ""),
+                "created": stripe_mirror.when(data.get("created")),
+            }
+            for data in records.charges
+        ],
+    }
 
 
 def _action_form(model_admin, request, queryset, *, form, action: str, title: str, note: str = ""):
@@ -73,6 +146,7 @@ class BillingAccountAdmin(WorkspaceOwnedAdmin):
         "workspace", "plan", "status", "plan_credits", "purchased_credits", "current_period_start",
         "current_period_end", "grace_period_end", "cancel_at_period_end", "stripe_customer_id",
         "stripe_subscription_id", "stripe_subscription_status", "stripe_synced_at", "ledger_link",
+        "stripe_records",
     )  # fmt: skip
 
     def has_add_permission(self, request):
@@ -91,6 +165,13 @@ class BillingAccountAdmin(WorkspaceOwnedAdmin):
     def ledger_link(self, account):
         url = reverse("admin:billing_ledgerentry_changelist") + f"?workspace__id__exact={account.workspace_id}"
         return format_html('<a href="{}">{}</a>', url, _("Open this workspace's ledger"))
+
+    @admin.display(description=_("Stripe"))
+    def stripe_records(self, account):
+        """The customer's Stripe state: links to Stripe's dashboard and dj-stripe's stored copy of the
+        customer, its subscriptions, latest invoices and charges (read with SQL: the web process runs
+        without dj-stripe's models, so its own admin pages are not served there)."""
+        return render_to_string("admin/billing/stripe_records.html", stripe_panel(account))
 
     @staff_action("billing.credits.adjust", description=_("Adjust credits…"), permissions=["billing"])
     def adjust_credits(self, request, queryset):

@@ -1,4 +1,5 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.conf import settings
 
 
 class BillingConfig(AppConfig):
@@ -21,6 +22,10 @@ class BillingConfig(AppConfig):
         hooks.register_workspace_summary(workspace_billing_summary)
         hooks.register_feature_gate(plan_require)
         _register_audit_labels()
+        if not apps.is_installed("djstripe"):  # the web process (settings: WEB_LEAVES_OUT)
+            from django.db.models.signals import pre_delete
+
+            pre_delete.connect(_detach_stripe_customers, sender=settings.AUTH_USER_MODEL, dispatch_uid="billing_djs")
 
 
 def _register_audit_labels() -> None:
@@ -70,3 +75,11 @@ def _grant_free_allowance(sender, request=None, email_address=None, **kwargs) ->
 
     if email_address is not None and email_address.verified:
         free_allowance_claim(user=email_address.user, email=email_address.email)
+
+
+def _detach_stripe_customers(sender, instance, **kwargs) -> None:
+    """Without dj-stripe's models Django does not know that `djstripe_customer.subscriber_id`
+    points at the user (`on_delete=SET_NULL`): do it, so deleting a user in the admin works."""
+    from billing.stripe_mirror import customers_detach_user
+
+    customers_detach_user(instance.pk)

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from djstripe.fields import StripeForeignKey
 
 from nexusone.tenancy import WorkspaceOwned
 
@@ -55,12 +54,12 @@ class Plan(models.Model):
     )
     is_active = models.BooleanField(_("offered"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
-    stripe_price = StripeForeignKey(
-        "djstripe.Price",
+    # The Stripe price's id (`price_…`; NULL = not linked): a plain column, not a foreign key to
+    # dj-stripe's Price, so the web process runs without dj-stripe (docs/architecture.md "Cold start").
+    stripe_price_id = models.CharField(
+        max_length=255,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
         help_text=_("Recurring monthly Stripe price (manage.py billing_sync_stripe sets it)."),
     )
 
@@ -109,9 +108,7 @@ class CreditPack(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     is_active = models.BooleanField(_("offered"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
-    stripe_price = StripeForeignKey(
-        "djstripe.Price", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    stripe_price_id = models.CharField(max_length=255, null=True, blank=True)  # as Plan's
 
     class Meta:
         ordering = ["sort_order", "id"]

@@ -14,6 +14,9 @@ or knows the shapes of its objects.
   turns decimal strings (`unit_amount_decimal`, tier and quantity decimals)
   into `Decimal`, which dj-stripe's JSON fields cannot store, so they are
   given back as the strings Stripe wrote (`plain()`).
+- The SDK (~0.2 s of imports: requests, httpx) is imported by the first call,
+  not with this module: the URLconf imports it, and a web worker's boot and
+  first request need not pay for it (issue 19, "Cold start").
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,9 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Plan
 from billing.services import SubscriptionState
 from nexusone.errors import Conflict, ProviderError
+
+if TYPE_CHECKING:
+    import stripe
 
 DEFAULT_API_HOST = "https://api.stripe.com"
 TIMEOUT_SECONDS = 20
@@ -47,6 +52,8 @@ def api_host() -> str:
 
 @functools.lru_cache(maxsize=4)
 def _client(api_key: str, host: str, retries: int) -> stripe.StripeClient:
+    import stripe
+
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": host},
@@ -83,6 +90,8 @@ def _provider_error(exc: stripe.StripeError) -> ProviderError:
 
 
 def _call(method, *args, **kwargs) -> dict:
+    import stripe
+
     try:
         result = method(*args, **kwargs)
     except stripe.StripeError as exc:
@@ -127,6 +136,8 @@ def subscription_cancel(subscription_id: str) -> str:
     more. Any other failure (5xx, timeouts, 429, a wrong key) raises
     `ProviderError`, so the caller retries and the cancel is never skipped.
     A DELETE takes no idempotency key, and needs none: repeating it is a 404."""
+    import stripe
+
     try:
         data = plain(client().v1.subscriptions.cancel(subscription_id))
     except stripe.InvalidRequestError as exc:
@@ -145,6 +156,8 @@ def subscription_renewal_set(subscription_id: str, *, renew: bool) -> str:
     (`cancel_at_period_end`): a workspace waiting out its deletion grace period
     must not be billed for another period. `"updated"`, or `SUBSCRIPTION_GONE`
     on a 404 (nothing left to renew); other failures raise `ProviderError`."""
+    import stripe
+
     try:
         plain(client().v1.subscriptions.update(subscription_id, {"cancel_at_period_end": not renew}))
     except stripe.InvalidRequestError as exc:
@@ -164,6 +177,8 @@ def subscription_retrieve(subscription_id: str) -> tuple[dict, datetime]:
 
 
 def product_get_or_create(*, product_id: str, name: str, metadata: dict) -> dict:
+    import stripe
+
     try:
         product = plain(client().v1.products.retrieve(product_id))
     except stripe.InvalidRequestError:  # 404: not created yet

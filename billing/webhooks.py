@@ -22,7 +22,6 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
-import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -61,6 +60,8 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         return _refuse("webhooks_not_configured", "Stripe webhooks are not configured.")
+    import stripe  # the SDK's signature check; imported here, not at boot (issue 19, "Cold start")
+
     try:
         body = request.body.decode("utf-8")
         stripe.WebhookSignature.verify_header(

@@ -19,12 +19,17 @@ from __future__ import annotations
 import base64
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dns.exception
-import dns.resolver
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    import dns.resolver
+
+# dnspython's resolver (~0.1 s of imports) is imported by the first lookup, not with this module:
+# the sender API's views import it, so a web worker's first request would pay it (issue 19).
 
 # The include each sending service documents for SPF.
 PROVIDER_SPF = {
@@ -77,6 +82,8 @@ def records_for(domain: str) -> list[Record]:
 
 
 def _resolver() -> dns.resolver.Resolver:
+    import dns.resolver
+
     servers = [s for s in settings.EMAIL_DNS_NAMESERVERS if s]
     resolver = dns.resolver.Resolver(configure=not servers)
     if servers:
@@ -98,6 +105,9 @@ class LookupFailed(Exception):
 
 
 def _txt(resolver: dns.resolver.Resolver, host: str) -> list[str]:
+    import dns.exception
+    import dns.resolver
+
     try:
         answer = resolver.resolve(host, "TXT")
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):

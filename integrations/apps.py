@@ -10,7 +10,6 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from integrations import (
-            audit_labels,  # noqa: F401  (human labels of the audit actions)
-            oauth,  # noqa: F401  (plugs the OAuth providers' check/refresh/revoke in)
-        )
+        # The OAuth providers' check/refresh/revoke (`integrations.oauth`) plug in at first use
+        # (`services._oauth_hooks`), not here: they bring httpx (issue 19, "Cold start").
+        from integrations import audit_labels  # noqa: F401  (human labels of the audit actions)

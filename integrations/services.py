@@ -49,6 +49,14 @@ SETTING_CHOICES: dict[str, dict[str, tuple[str, str]]] = {
 OAUTH_HOOKS: dict[str, dict[str, Callable]] = {}
 
 
+def _oauth_hooks() -> dict[str, dict[str, Callable]]:
+    """`OAUTH_HOOKS`, filled: `integrations.oauth` is imported at first use rather than at boot (its
+    provider modules bring the outbound door and httpx; issue 19, "Cold start")."""
+    import integrations.oauth  # noqa: F401  (registers the hooks on import)
+
+    return OAUTH_HOOKS
+
+
 class NotAKeyProvider(ValidationFailed):
     code = "not_a_key_provider"
     default_message = _("This provider connects with its own sign-in, not with an API key.")
@@ -274,8 +282,9 @@ def connection_update_settings(*, connection: Connection, settings: dict, user=N
 
 def _check(connection: Connection) -> Verified:
     provider = connection.provider
-    if provider in OAUTH_HOOKS:
-        return OAUTH_HOOKS[provider]["check"](connection)
+    hooks = _oauth_hooks()
+    if provider in hooks:
+        return hooks[provider]["check"](connection)
     if provider == "cj_dropshipping":
         from integrations.providers.cj import cj_check
 
@@ -334,8 +343,9 @@ def connection_refresh(*, connection: Connection, quiet: bool = False) -> Connec
     replaces the old one in the same save."""
     provider = connection.provider
     try:
-        if provider in OAUTH_HOOKS and "refresh" in OAUTH_HOOKS[provider]:
-            verified = OAUTH_HOOKS[provider]["refresh"](connection)
+        hooks = _oauth_hooks()
+        if provider in hooks and "refresh" in hooks[provider]:
+            verified = hooks[provider]["refresh"](connection)
         elif provider == "cj_dropshipping":
             from integrations.providers.cj import cj_refresh
 
@@ -411,7 +421,7 @@ def connection_disconnect(*, connection: Connection, user=None, request=None) ->
     """Revoke at the provider where it has an endpoint (best effort: a provider
     that is down must not keep a secret here), then delete the row."""
     provider, account_id, workspace = connection.provider, connection.account_id, connection.workspace
-    revoke = OAUTH_HOOKS.get(provider, {}).get("revoke")
+    revoke = _oauth_hooks().get(provider, {}).get("revoke")
     revoked_remotely = None
     if revoke is not None and connection.status == Status.CONNECTED:
         try:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from content.gateway.images import MAX_IMAGES, SIZES, generate_images
 from content.services import charged_run
-from content.video.voice import speak
 from medialib.models import MediaAsset
 from nexusone import storage
 from nexusone.errors import ValidationFailed
@@ -63,6 +62,8 @@ def voiceover_create(
             return existing
 
     def work(handle) -> MediaAsset:
+        from content.video.voice import speak  # PyAV and Pillow: imported by the first voiceover (issue 19)
+
         voice = speak(workspace=workspace, text=text, voice_id=voice_id, language=language)
         handle.metadata.update({"provider": voice.provider, "model": voice.model, "characters": len(text)})
         return storage.store(

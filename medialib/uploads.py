@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nexusone.errors import ApplicationError
+
+if TYPE_CHECKING:  # Pillow is imported by the first image, not with the upload API (issue 19, "Cold start")
+    from PIL import Image
 
 # Decompression bombs: refuse images above this many pixels (a 50 MP photo passes).
 MAX_IMAGE_PIXELS = 60_000_000
@@ -88,6 +91,8 @@ def reencode_image(data: bytes, sniffed: Sniffed) -> Reencoded:
     """Decode and encode again in the same format: EXIF, XMP, ICC comments and
     text chunks are dropped (the EXIF orientation is applied first, so the
     picture still stands upright)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.width * probe.height > MAX_IMAGE_PIXELS:

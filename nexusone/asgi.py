@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
-os.environ.setdefault("NEXUSONE_PROCESS", "web")  # settings leave beat's app out (see base.py)
+os.environ.setdefault("NEXUSONE_PROCESS", "web")  # the settings leave some apps out (see base.py)
 
-django_asgi = get_asgi_application()  # sets Django up
+# Django's own ASGI handler is not built: the WSGI handler below serves every request (building
+# both ran the middleware's setup twice — WhiteNoise indexes the static files in it).
+django.setup(set_prefix=False)
 
 import asyncio  # noqa: E402
 import contextvars  # noqa: E402

@@ -5,8 +5,14 @@ import os
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
+if not settings.configured:
+    # The worker and beat run with every app (beat's scheduler, dj-stripe), even in an environment
+    # meant for the web process (settings: WEB_PROCESS). A web process imports this module at its
+    # first enqueue, its settings loaded already: nothing changes there.
+    os.environ.pop("NEXUSONE_PROCESS", None)
 
 app = Celery("nexusone")
 app.config_from_object("django.conf:settings", namespace="CELERY")

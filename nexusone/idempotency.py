@@ -53,7 +53,6 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.renderers import JSONRenderer
 
 from nexusone.errors import ApplicationError, Conflict
 from nexusone.jobs import shared_task
@@ -121,6 +120,13 @@ class IdempotencyRecord(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}] {self.state}"
+
+
+def _render(body) -> str:
+    """The body as DRF renders it (imported here, not with the model: the model is imported at boot)."""
+    from rest_framework.renderers import JSONRenderer
+
+    return JSONRenderer().render(body).decode()
 
 
 @dataclass
@@ -236,7 +242,7 @@ def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any) -
     IdempotencyRecord.unscoped.filter(pk=record.pk).update(
         state=IdempotencyRecord.State.COMPLETED,
         response_status=status,
-        response_body=JSONRenderer().render(body).decode() if body is not None else "",
+        response_body=_render(body) if body is not None else "",
         updated_at=timezone.now(),
     )
 

@@ -9,8 +9,6 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from nexusone.api.exceptions import json_error_response
-
 
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
@@ -37,6 +35,8 @@ class RequestBodyLimitMiddleware:
         if length > limit:
             message = _("The request body is too large (limit: %(limit)d bytes).") % {"limit": limit}
             if is_api_path(request.path):
+                from nexusone.api.exceptions import json_error_response  # DRF: not at boot (issue 19)
+
                 response = json_error_response("payload_too_large", message, 413, {"limit": limit})
             else:
                 response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -1,8 +1,7 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.contrib import admin
 from django.urls import include, path, re_path
+from django.urls.resolvers import RoutePattern, URLResolver
 from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
@@ -18,8 +17,21 @@ from nexusone.api.exceptions import api_not_found
 from sms.webhooks import twilio_inbound, twilio_status
 from whatsapp.webhooks import whatsapp_webhook
 
-# Staff sign in through allauth like everyone else: its rate limits and MFA apply.
-admin.site.login = secure_admin_login(admin.site.login)
+
+class LazyURLResolver(URLResolver):
+    """A namespaced include whose URLconf (a dotted path) is imported when it is used — a request
+    under its prefix, a `reverse()` in its namespace, the URL checks — and not when another URL is
+    reversed: Django's resolver populates every sub-resolver then, a namespaced one included,
+    although it only records its namespace. Used for the admin (nexusone/admin_urls.py)."""
+
+    def _populate(self):
+        if "urlconf_module" in self.__dict__:  # imported (a cached_property)
+            super()._populate()
+
+    def _reverse_with_prefix(self, lookup_view, _prefix, *args, **kwargs):
+        self.urlconf_module  # noqa: B018  (imports it; `_populate` then fills the reverse lookups)
+        return super()._reverse_with_prefix(lookup_view, _prefix, *args, **kwargs)
+
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -53,7 +65,9 @@ urlpatterns = [
     path("", include("medialib.file_urls")),  # bucket files: public buckets, or signed links (medialib/serving.py)
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path(settings.ADMIN_URL, admin.site.urls),
+    # The admin: its URLconf (and every app's admin.py) is imported by the first request under
+    # ADMIN_URL or the first reverse("admin:…"), not with this module (nexusone/admin_urls.py).
+    LazyURLResolver(RoutePattern(settings.ADMIN_URL), "nexusone.admin_urls", app_name="admin", namespace="admin"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -21,14 +21,14 @@ def link_prices() -> dict[str, str]:
         price, _ = Price.objects.get_or_create(
             id=f"price_{plan.key}", defaults={"product": product, "active": True, "currency": "usd"}
         )
-        Plan.objects.filter(pk=plan.pk).update(stripe_price=price)
+        Plan.objects.filter(pk=plan.pk).update(stripe_price_id=price.id)
         ids[plan.key] = price.id
     for pack in CreditPack.objects.all():
         product, _ = Product.objects.get_or_create(id=f"nexusone_pack_{pack.key}", defaults={"name": pack.key})
         price, _ = Price.objects.get_or_create(
             id=f"price_pack_{pack.key}", defaults={"product": product, "active": True, "currency": "usd"}
         )
-        CreditPack.objects.filter(pk=pack.pk).update(stripe_price=price)
+        CreditPack.objects.filter(pk=pack.pk).update(stripe_price_id=price.id)
     return ids
 
 
@@ -170,6 +170,8 @@ def subscription(
         "customer": customer,
         "status": status,
         "cancel_at_period_end": cancel_at_period_end,
+        "created": start,
+        "start_date": start,
         "metadata": metadata or {},
         "items": {"object": "list", "data": [item]},
     }
@@ -226,4 +228,44 @@ def checkout_session(
         "subscription": metadata.pop("subscription", None),
         "metadata": {"workspace_id": str(workspace_id), **metadata},
         "url": f"https://checkout.stripe.test/c/{session_id}",
+    }
+
+
+def charge_object(
+    charge_id: str,
+    customer: str,
+    *,
+    amount: int,
+    amount_refunded: int = 0,
+    status: str = "succeeded",
+    invoice: str | None = None,
+    created: int | None = None,
+    metadata: dict | None = None,
+) -> dict:
+    """A Charge as Stripe's API reference shows it (card details left out)."""
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount if status == "succeeded" else 0,
+        "amount_refunded": amount_refunded,
+        "balance_transaction": f"txn_{charge_id[3:]}",
+        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+        "captured": status == "succeeded",
+        "created": created or int(time.time()),
+        "currency": "usd",
+        "customer": customer,
+        "description": None,
+        "disputed": False,
+        "failure_code": None if status == "succeeded" else "card_declined",
+        "failure_message": None if status == "succeeded" else "Your card was declined.",
+        "invoice": invoice,
+        "livemode": False,
+        "metadata": metadata or {},
+        "paid": status == "succeeded",
+        "payment_intent": f"pi_{charge_id[3:]}",
+        "payment_method": f"pm_{charge_id[3:]}",
+        "receipt_url": f"https://pay.stripe.com/receipts/{charge_id}",
+        "refunded": bool(amount) and amount_refunded >= amount,
+        "status": status,
     }

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageDraw
 
 from content.video.captions import caption_font, direction_of, wrap
 from nexusone import outbound
@@ -107,6 +106,8 @@ def generate_images(
         ) from exc
     except openai.APIConnectionError as exc:
         raise ProviderError(details={"provider": "openai", "reason": "unreachable"}) from exc
+    from PIL import Image  # imported here, not with the module: the media API's views import it (issue 19)
+
     images = []
     for item in answer.data or []:
         if not getattr(item, "b64_json", None):
@@ -131,6 +132,8 @@ def generate_images(
 
 def offline_card(prompt: str, size: str, language: str, index: int = 0) -> GeneratedImage:
     """A deterministic card: a two-colour gradient picked from the prompt, with its words."""
+    from PIL import Image, ImageDraw
+
     width, height = (int(x) for x in size.split("x"))
     digest = hashlib.sha256(f"{prompt}|{index}".encode()).digest()
     top = (40 + digest[0] % 120, 40 + digest[1] % 120, 60 + digest[2] % 140)

@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import fontpkg_rubik
-from PIL import ImageDraw, ImageFont, features
+
+if TYPE_CHECKING:  # Pillow is imported by the first font, not with the module (issue 19, "Cold start")
+    from PIL import ImageDraw, ImageFont
 
 RTL_LANGUAGES = frozenset({"ar", "he"})
 # Words per second a presenter speaks, by style (≈ 130–180 words a minute).
@@ -34,6 +37,8 @@ class ShapingUnavailable(RuntimeError):
 
 @cache
 def caption_font(size: int, weight: int = 500) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont, features
+
     if not features.check("raqm"):
         raise ShapingUnavailable("Pillow's libraqm layout is required to render Arabic and Hebrew captions.")
     font = ImageFont.truetype(str(FONT_PATH), size, layout_engine=ImageFont.Layout.RAQM)

@@ -94,13 +94,26 @@ INSTALLED_APPS = [
     "django.forms",  # the widget templates, for FORM_RENDERER below
 ]
 # The web process (`nexusone.wsgi` / `nexusone.asgi` set NEXUSONE_PROCESS=web before Django starts)
-# leaves django-celery-beat out: its models import Celery (`celery.schedules`, with kombu and
-# timezone_field), which nothing the web serves needs — beat reads CELERY_BEAT_SCHEDULE below, and
-# migrations, the worker, beat and the tests run with every app. So the admin's "Periodic tasks"
-# pages are not served (issue 19: a web worker's boot; docs/PERFORMANCE.md "Cold start").
+# leaves out what no request needs (issue 19: a web worker's boot; docs/architecture.md and
+# docs/PERFORMANCE.md "Cold start"); migrations, the worker, beat, management commands and the
+# tests run with every app, so the tables stay and are kept up to date:
+# - django-celery-beat: its models import Celery (`celery.schedules`, kombu, timezone_field); beat
+#   reads CELERY_BEAT_SCHEDULE below. The admin's "Periodic tasks" pages are not served.
+# - dj-stripe: its models import the Stripe SDK and define ~80 models (a third of the boot). Our
+#   models hold Stripe ids, not foreign keys to it; what the web shows from its tables (the staff
+#   revenue page, a billing account's Stripe panel) reads them with SQL (`billing.stripe_mirror`).
+#   dj-stripe's own admin pages are not served; `billing_sync_stripe` runs as a command.
+# And its admin does not discover the `admin.py` modules at boot (SimpleAdminConfig): the admin's
+# URLs are a lazily imported URLconf (`nexusone/admin_urls.py`) that discovers them on the first
+# request under ADMIN_URL — a worker that serves no staff never imports them (nor unfold's admin).
 WEB_PROCESS = env("NEXUSONE_PROCESS", default="") == "web"
+WEB_LEAVES_OUT = ("django_celery_beat", "djstripe")
 if WEB_PROCESS:
-    INSTALLED_APPS.remove("django_celery_beat")
+    INSTALLED_APPS = [
+        "django.contrib.admin.apps.SimpleAdminConfig" if app == "django.contrib.admin" else app
+        for app in INSTALLED_APPS
+        if app not in WEB_LEAVES_OUT
+    ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -21,7 +21,8 @@ GOOD_KEY = "x5dhXbM0kq3mM6S4QkQ0rQ7r3kH6tHk3j9nOgHFOy4g="
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "NEXUSONE_TESTING", "DJANGO_SETTINGS_MODULE"}}
+    dropped = {"DEBUG", "NEXUSONE_TESTING", "DJANGO_SETTINGS_MODULE", "NEXUSONE_PROCESS"}  # (set by importing asgi)
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env, DJANGO_SETTINGS_MODULE="nexusone.settings")
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120

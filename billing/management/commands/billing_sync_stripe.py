@@ -1,5 +1,5 @@
 """Create or update the Stripe Products and Prices of the plan and credit-pack
-tables, mirror them into dj-stripe, and link each plan/pack to its price.
+tables, mirror them into dj-stripe, and link each plan/pack to its price (by id).
 
 Idempotent: products have stable ids (`nexusone_plan_<key>`,
 `nexusone_pack_<key>`); a price is reused while its amount and currency are
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 recurring=True,
                 metadata={"kind": "plan", "plan": plan.key},
             )
-            Plan.objects.filter(pk=plan.pk).update(stripe_price=price)
+            Plan.objects.filter(pk=plan.pk).update(stripe_price_id=price.id)
             self.stdout.write(f"plan {plan.key}: {price.id}")
         for pack in CreditPack.objects.all():
             price = self._sync(
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 recurring=False,
                 metadata={"kind": "pack", "pack": pack.key, "credits": str(pack.credits)},
             )
-            CreditPack.objects.filter(pk=pack.pk).update(stripe_price=price)
+            CreditPack.objects.filter(pk=pack.pk).update(stripe_price_id=price.id)
             self.stdout.write(f"pack {pack.key}: {price.id}")
 
     def _sync(self, *, product_id, name, lookup_key, amount, currency, recurring, metadata) -> Price:
