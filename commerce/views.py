@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from billing.models import ModuleCost
 from commerce.models import InventoryAlert, Order, Product, ProductImport, Store, Supplier
-from commerce.services import imports, inventory, orders, sync
+from commerce.services import imports, inventory, orders, push, sync
 from emails.views import error_text
 from nexusone.errors import ApplicationError, ValidationFailed
 from nexusone.pages import WorkspacePageMixin
@@ -185,7 +185,7 @@ class ProductDetailView(CommercePage):
     def post(self, request, slug, pk):
         product = self._product(pk)
         try:
-            sync.product_push(product=product, user=request.user, request=request)
+            push.product_push(product=product, user=request.user, request=request)
             messages.success(request, _("The product was written to the store."))
         except ApplicationError as exc:
             self.fail(request, exc)

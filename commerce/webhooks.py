@@ -127,7 +127,7 @@ def process_event(*, event_id: int) -> str:
     """Inside the store's workspace scope. Returns the outcome (also recorded)."""
     from commerce import normalize
     from commerce.providers.shopify import gid
-    from commerce.services import compliance, sync
+    from commerce.services import compliance, upserts
 
     event = ShopifyEvent.objects.filter(pk=event_id, processed_at__isnull=True).select_related("store").first()
     if event is None:
@@ -137,14 +137,16 @@ def process_event(*, event_id: int) -> str:
     if store is None:
         outcome = "no_store"
     elif topic in ("orders/create", "orders/updated", "orders/paid", "orders/cancelled"):
-        order, _created = sync.upsert_order(store, normalize.order_from_webhook(payload))
+        order, _created = upserts.upsert_order(store, normalize.order_from_webhook(payload))
         outcome = "stale" if order is None else "applied"
     elif topic in ("products/create", "products/update"):
-        outcome = "stale" if sync.upsert_product(store, normalize.product_from_webhook(payload)) is None else "applied"
+        outcome = (
+            "stale" if upserts.upsert_product(store, normalize.product_from_webhook(payload)) is None else "applied"
+        )
     elif topic == "products/delete":
-        outcome = "deleted" if sync.delete_product(store, gid("Product", payload.get("id"))) else "absent"
+        outcome = "deleted" if upserts.delete_product(store, gid("Product", payload.get("id"))) else "absent"
     elif topic == "inventory_levels/update":
-        applied = sync.set_inventory_level(
+        applied = upserts.set_inventory_level(
             store,
             inventory_item_id=gid("InventoryItem", payload.get("inventory_item_id")),
             location_id=gid("Location", payload.get("location_id")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -69,19 +70,34 @@ def duration_text(unit: str, amount: int) -> str:
     return ngettext("%(n)d minute", "%(n)d minutes", amount) % {"n": amount}
 
 
-def trigger_text(trigger: dict) -> str:
+def _trigger_names(triggers: list[dict]) -> dict[tuple[str, str], str]:
+    """The segment names and landing-page titles the triggers name, in two queries (not one per journey)."""
+    from content.selectors import landing_page_list
+    from crm.models import Segment
+
+    segment_ids = {t["segment_id"] for t in triggers if t.get("segment_id")}
+    pages = {str(t["page"]) for t in triggers if t.get("type") == "form_submitted" and t.get("page")}
+    names = {
+        ("segment", str(pk)): name for pk, name in Segment.objects.filter(pk__in=segment_ids).values_list("pk", "name")
+    }
+    if pages:
+        ids = [int(page) for page in pages if page.isdigit()]
+        slugs = [page for page in pages if not page.isdigit()]
+        for pk, slug, title in (
+            landing_page_list().filter(Q(pk__in=ids) | Q(slug__in=slugs)).values_list("pk", "slug", "title")
+        ):
+            names[("page", str(pk))] = names[("page", slug)] = title
+    return names
+
+
+def trigger_text(trigger: dict, names: dict[tuple[str, str], str] | None = None) -> str:
     label = str(TRIGGER_LABELS.get(trigger.get("type"), trigger.get("type", "")))
     detail = trigger.get("tag") or trigger.get("keyword") or trigger.get("field") or trigger.get("page") or ""
+    names = _trigger_names([trigger]) if names is None else names
     if trigger.get("segment_id"):
-        from crm.models import Segment
-
-        detail = Segment.objects.filter(pk=trigger["segment_id"]).values_list("name", flat=True).first() or "?"
+        detail = names.get(("segment", str(trigger["segment_id"])), "?")
     elif trigger.get("type") == "form_submitted" and trigger.get("page"):
-        from content.selectors import landing_page_list
-
-        page = str(trigger["page"])
-        match = landing_page_list().filter(**{"pk" if page.isdigit() else "slug": page})
-        detail = match.values_list("title", flat=True).first() or page
+        detail = names.get(("page", str(trigger["page"])), str(trigger["page"]))
     return f"{label}: {detail}" if detail else label
 
 
@@ -196,8 +212,11 @@ class JourneyListView(JourneyPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = [(journey, trigger_text(journey.trigger)) for journey in selectors.journey_list()[:100]]
         from content.selectors import landing_page_list
+
+        journeys = list(selectors.journey_list()[:100])
+        names = _trigger_names([journey.trigger for journey in journeys])
+        rows = [(journey, trigger_text(journey.trigger, names)) for journey in journeys]
 
         pages = landing_page_list().order_by("title", "id").values_list("pk", "title")[:200]
         context.update(

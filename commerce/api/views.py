@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from commerce.api import serializers as s
 from commerce.models import CommissionRule, InventoryAlert, Order, Product, ProductImport, Store
-from commerce.services import imports, inventory, orders, products, sync
+from commerce.services import imports, inventory, orders, products, push, sync
 from nexusone.api.keyset import KeysetPagination
 from nexusone.api.viewsets import ScopedAPIView, ScopedViewSet
 from nexusone.errors import ValidationFailed
@@ -130,7 +130,7 @@ class ProductViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def push(self, request, pk=None):
         """Write the product to its store (Shopify `productSet`); a second push updates the same product."""
-        product = sync.product_push(product=self.get_object(), user=request.user, request=request)
+        product = push.product_push(product=self.get_object(), user=request.user, request=request)
         return Response(s.ProductOutput(Product.objects.prefetch_related("variants").get(pk=product.pk)).data)
 
     @extend_schema(

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from analytics.models import MetricRollup
 from commerce import tasks
 from commerce.models import InventoryLevel, Order, OrderLine, Product, Variant
-from commerce.services import sync
+from commerce.services import upserts
 from commerce.tests.factories import make_store
 from nexusone.tenancy import workspace_scope
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -135,8 +135,8 @@ def stores(world):
                     position=k,
                     supplier_variant_id=f"cj-{k}",
                 )
-            sync.upsert_products(store, [product_row(9, updated=T2)])
-            sync.upsert_orders(
+            upserts.upsert_products(store, [product_row(9, updated=T2)])
+            upserts.upsert_orders(
                 store,
                 [
                     order_row(
@@ -277,11 +277,13 @@ def snapshot(workspace) -> dict:
 
 
 def one_at_a_time(store, products, orders) -> tuple[list, list]:
-    return [sync.upsert_product(store, row) for row in products], [sync.upsert_order(store, row) for row in orders]
+    return [upserts.upsert_product(store, row) for row in products], [
+        upserts.upsert_order(store, row) for row in orders
+    ]
 
 
 def in_pages(store, products, orders) -> tuple[list, list]:
-    return sync.upsert_products(store, products), sync.upsert_orders(store, orders)
+    return upserts.upsert_products(store, products), upserts.upsert_orders(store, orders)
 
 
 def test_a_page_writes_the_same_rows_and_effects_as_one_upsert_per_row(
@@ -399,7 +401,7 @@ def test_running_a_page_again_changes_nothing(world, stores, crm_handed, django_
 
 def test_a_row_written_meanwhile_by_a_webhook_is_updated_not_duplicated(world, stores, monkeypatch):
     b, store = world["B"].workspace, stores["B"]
-    real, calls = sync._held, []
+    real, calls = upserts._held, []
 
     def held_before_the_webhook(model, store, rows):
         calls.append(model)
@@ -408,9 +410,9 @@ def test_a_row_written_meanwhile_by_a_webhook_is_updated_not_duplicated(world, s
         return real(model, store, rows)
 
     with workspace_scope(b):
-        sync.upsert_product(store, product_row(1, updated=T1, title="From a webhook"))
-        monkeypatch.setattr(sync, "_held", held_before_the_webhook)
-        sync.upsert_products(store, [product_row(1, updated=T2, title="From the sync"), product_row(2)])
+        upserts.upsert_product(store, product_row(1, updated=T1, title="From a webhook"))
+        monkeypatch.setattr(upserts, "_held", held_before_the_webhook)
+        upserts.upsert_products(store, [product_row(1, updated=T2, title="From the sync"), product_row(2)])
         assert len(calls) == 2  # the page was written once more, seeing the webhook's row
         assert list(Product.objects.filter(external_id="gid://shopify/Product/1").values_list("title", flat=True)) == [
             "From the sync"
@@ -431,11 +433,11 @@ def test_a_page_costs_the_same_statements_for_10_and_100_rows(
     catalogue = [product_row(n) for n in range(100, 210)]
     with workspace_scope(b):
         new_products = [
-            statements(lambda: sync.upsert_products(store, page)) for page in (catalogue[:10], catalogue[10:110])
+            statements(lambda: upserts.upsert_products(store, page)) for page in (catalogue[:10], catalogue[10:110])
         ]
         newer = [{**row, "updated_at": T2} for row in catalogue]
         changed_products = [
-            statements(lambda: sync.upsert_products(store, page)) for page in (newer[:10], newer[10:110])
+            statements(lambda: upserts.upsert_products(store, page)) for page in (newer[:10], newer[10:110])
         ]
         orders = [
             order_row(
@@ -450,9 +452,11 @@ def test_a_page_costs_the_same_statements_for_10_and_100_rows(
         new_orders = []
         for page in (orders[:10], orders[10:110]):
             with django_capture_on_commit_callbacks(execute=True):
-                new_orders.append(statements(lambda page=page: sync.upsert_orders(store, page)))
+                new_orders.append(statements(lambda page=page: upserts.upsert_orders(store, page)))
         newer = [{**row, "updated_at": T2, "lines": [*row["lines"][:1], line_row(1, 3, variant="")]} for row in orders]
-        changed_orders = [statements(lambda: sync.upsert_orders(store, page)) for page in (newer[:10], newer[10:110])]
+        changed_orders = [
+            statements(lambda: upserts.upsert_orders(store, page)) for page in (newer[:10], newer[10:110])
+        ]
         assert Order.objects.filter(external_id__in=[row["external_id"] for row in orders[:110]]).count() == 110
     # (the counts include this test's savepoints; new orders: the rollup UPSERT, a look at the sealed
     # days for their late hours, the outbox rows)
@@ -468,7 +472,7 @@ def test_a_crm_task_queued_in_the_former_one_order_form_still_runs(world, stores
 
     b, store = world["B"].workspace, stores["B"]
     with workspace_scope(b):
-        (order, created), *_rest = sync.upsert_orders(store, [order_row(11)])
+        (order, created), *_rest = upserts.upsert_orders(store, [order_row(11)])
     assert created
     tasks.commerce_order_to_crm(workspace_id=b.pk, order_id=order.pk)
     with workspace_scope(b):
