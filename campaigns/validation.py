@@ -7,12 +7,12 @@ sends is a 400 with details, not a 500.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
 from django.conf.locale import LANG_INFO
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,7 +27,6 @@ GENDERS = ("male", "female")
 MAX_INTERESTS = 25
 MAX_VARIANTS = 5
 DEFAULT_VARIANTS = 3
-COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 LANGUAGES = frozenset(code for code in LANG_INFO if len(code) == 2)
 COPY_LANGUAGES = ("en", "es", "pt", "ar", "he")
 # Meta call-to-action types offered for link ads.
@@ -53,6 +52,15 @@ COPY_LIMITS = {"headline": 255, "primary_text": 2000, "description": 255}
 class Errors(dict):
     def add(self, path: str, message: str) -> None:
         self.setdefault(path, []).append(str(message))
+
+
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes `phonenumbers` knows; imported by the first campaign validated,
+    not with this module, which the web worker's URLconf imports (issue 19, "Cold start")."""
+    import phonenumbers
+
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def _text(errors: Errors, path: str, value: Any, limit: int, *, required: bool = True) -> str:
@@ -136,7 +144,8 @@ def _audience(errors: Errors, raw: Any) -> dict:
     countries = _string_list(errors, "target_audience.countries", raw.get("countries"))
     if countries is not None:
         countries = list(dict.fromkeys(c.upper() for c in countries))
-        wrong = [c for c in countries if c not in COUNTRIES]
+        known = _country_codes()
+        wrong = [c for c in countries if c not in known]
         if not countries:
             errors.add("target_audience.countries", _("Choose at least one country."))
         elif wrong:

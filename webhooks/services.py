@@ -29,7 +29,6 @@ from billing.selectors import plan_includes
 from nexusone import outbound
 from nexusone.audit import audit_record
 from nexusone.errors import NotFound, ProviderError, ValidationFailed
-from nexusone.outbound import ssrf
 from nexusone.outbound.errors import UnsafeURL
 from nexusone.outbound.retry import NO_RETRY
 from nexusone.permissions import require
@@ -75,7 +74,7 @@ def retry_delay(attempts: int) -> float | None:
 def validate_url(url: str) -> str:
     """SSRF pre-flight, and https unless DEBUG or the host is on an allowed network."""
     try:
-        parsed = ssrf.check_url(url)
+        parsed = outbound.ssrf.check_url(url)  # the door's SSRF rules (httpx: imported on first use)
     except UnsafeURL as exc:
         raise ValidationFailed(
             _("This address cannot receive webhooks."),
@@ -92,6 +91,7 @@ def validate_url(url: str) -> str:
 def _on_allowed_network(host: str) -> bool:
     import ipaddress
 
+    ssrf = outbound.ssrf
     if not ssrf.allowed_networks():
         return False
     try:

@@ -17,12 +17,12 @@ from content.tests.conftest import balance
 from content.tests.video_doubles import DID, DID_KEY, ELEVENLABS, ELEVENLABS_KEY, Doubles
 from content.video import pipeline
 from content.video.models import VideoProject
-from content.video.providers.http import use_transport
 from content.video.render import RenderRequest, render_video
 from content.video.services import video_project_create
 from content.video.tasks import video_tick
 from medialib.models import MediaAsset
 from nexusone import storage
+from nexusone.outbound import use_transport
 from nexusone.tenancy import workspace_scope
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from PIL import Image
 from billing.services import plans_ensure_defaults
 from content.tests.conftest import balance
 from content.tests.video_doubles import ELEVENLABS, ELEVENLABS_KEY, Doubles
-from content.video.providers.http import use_transport
 from medialib.models import MediaAsset
+from nexusone.outbound import use_transport
 
 pytestmark = pytest.mark.django_db
 

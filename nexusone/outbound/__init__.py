@@ -66,15 +66,8 @@ block to a double (respx works too: the provider client is plain httpx). The
 SSRF tests replace `ssrf.resolve` (DNS) and `ssrf.dial` (the TCP connect).
 """
 
-from nexusone.outbound.client import (
-    MAX_REDIRECTS,
-    ProviderClient,
-    Response,
-    fetch,
-    request,
-    use_transport,
-    user_agent,
-)
+from typing import TYPE_CHECKING, Any
+
 from nexusone.outbound.errors import OutboundError, OutboundTimeout, ResponseTooLarge, UnsafeURL
 from nexusone.outbound.retry import (
     DEFAULT_RETRY,
@@ -84,8 +77,49 @@ from nexusone.outbound.retry import (
     retry_after_seconds,
     shopify_throttle_wait,
 )
-from nexusone.outbound.ssrf import check_url, is_public_address, resolve_checked
-from nexusone.outbound.transports import sdk_transport
+
+if TYPE_CHECKING:
+    from nexusone.outbound.client import (
+        MAX_REDIRECTS,
+        ProviderClient,
+        Response,
+        fetch,
+        request,
+        use_transport,
+        user_agent,
+    )
+    from nexusone.outbound.ssrf import check_url, is_public_address, resolve_checked
+    from nexusone.outbound.transports import sdk_transport
+
+# The rest runs on httpx (and httpcore), imported by the first call that needs it rather than by
+# every module that names the door — a web worker's boot and first request (issue 19, "Cold
+# start"; docs/architecture.md "A web worker's boot"). Errors and retry policies stay eager.
+_LAZY = {
+    "MAX_REDIRECTS": "client",
+    "ProviderClient": "client",
+    "Response": "client",
+    "fetch": "client",
+    "request": "client",
+    "use_transport": "client",
+    "user_agent": "client",
+    "check_url": "ssrf",
+    "is_public_address": "ssrf",
+    "resolve_checked": "ssrf",
+    "sdk_transport": "transports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # once: later lookups are plain module attributes
+        return value
+    if name in ("client", "ssrf", "transports"):  # `outbound.ssrf.…` before anything imported it
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_RETRY",

@@ -117,7 +117,7 @@ if WEB_PROCESS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "nexusone.middleware.StaticFilesMiddleware",  # WhiteNoise, indexing on the first static request
     "nexusone.middleware.RequestBodyLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

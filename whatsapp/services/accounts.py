@@ -41,7 +41,6 @@ from nexusone.errors import Conflict, ProviderError, ValidationFailed
 from whatsapp.models import SANDBOX_PREFIX, Broadcast, MessageTemplate, WhatsAppAccount
 from whatsapp.providers import ProviderFailure, provider_for
 from whatsapp.providers.base import PhoneNumberInfo
-from whatsapp.providers.cloud_api import CloudApiProvider
 
 CREDENTIAL_MAX_LENGTH = 2048
 
@@ -63,6 +62,8 @@ def credential_clean(value: str, *, field: str, max_length: int = CREDENTIAL_MAX
 def _verify(*, phone_number_id: str, waba_id: str, access_token: str) -> PhoneNumberInfo:
     if not phone_number_id.isdigit():  # a sandbox id: Meta has no such number
         raise ValidationFailed(details={"phone_number_id": [_("Meta does not know this phone number ID.")]})
+    from whatsapp.providers.cloud_api import CloudApiProvider  # httpx: at first use, not at boot (issue 19)
+
     provider = CloudApiProvider(phone_number_id=phone_number_id, waba_id=waba_id, access_token=access_token)
     try:
         info = provider.phone_number_info()

@@ -7,22 +7,20 @@ voice or talk)."""
 
 from __future__ import annotations
 
-import httpx
 from django.conf import settings
 
 from nexusone import outbound
-from nexusone.outbound import use_transport
 
-__all__ = ["ProviderClient", "use_transport"]
-
-TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+__all__ = ["ProviderClient"]
 
 
 def ProviderClient(*, service: str, base_url: str, headers: dict | None = None) -> outbound.ProviderClient:
+    import httpx  # with the door's first call, not at boot (issue 19, "Cold start")
+
     return outbound.ProviderClient(
         service=service,
         base_url=base_url,
         headers=headers,
-        timeout=TIMEOUT,
+        timeout=httpx.Timeout(120.0, connect=5.0),
         retry=outbound.RetryPolicy(backoff_base=settings.VIDEO_RETRY_BASE_SECONDS),
     )
