@@ -30,30 +30,35 @@ import os
 
 import django
 
+from nexusone.boot import without_gc
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexusone.settings")
 os.environ.setdefault("NEXUSONE_PROCESS", "web")  # the settings leave some apps out (see base.py)
 
 # Django's own ASGI handler is not built: the WSGI handler below serves every request (building
-# both ran the middleware's setup twice — WhiteNoise indexes the static files in it).
-django.setup(set_prefix=False)
+# both ran the middleware's setup twice). The boot's objects live as long as the worker: the
+# garbage collector leaves them alone (nexusone/boot.py).
+with without_gc():
+    django.setup(set_prefix=False)
 
-import asyncio  # noqa: E402
-import contextvars  # noqa: E402
-import functools  # noqa: E402
-import io  # noqa: E402
+import asyncio
+import contextvars
+import functools
+import io
 
-from a2wsgi import WSGIMiddleware  # noqa: E402  (after setup)
-from a2wsgi.wsgi import build_environ  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from a2wsgi import WSGIMiddleware  # (after setup)
+from a2wsgi.wsgi import build_environ
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 
-from nexusone import live, live_asgi  # noqa: E402
-from nexusone.checks import fail_fast  # noqa: E402
+from nexusone import live, live_asgi
+from nexusone.checks import fail_fast
 
 fail_fast()
 STREAM_PATHS = ("/api/v1/events/stream", "/api/v1/events/stream/")
 
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+with without_gc():
+    django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
 
 
 def _answer(environ: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict | None]:

@@ -25,7 +25,7 @@ NOT_ON_FIRST_REQUEST = ("httpx", "httpcore", "rich", "click", "phonenumbers")
 
 BOOT_PROBE = textwrap.dedent(
     """
-    import json, sys
+    import gc, json, sys
     import nexusone.wsgi
     from django.apps import apps
     from django.conf import settings
@@ -34,7 +34,8 @@ BOOT_PROBE = textwrap.dedent(
 
     WATCHED = %r
     out = {"apps": list(settings.INSTALLED_APPS), "admin_config": type(apps.get_app_config("admin")).__name__,
-           "at_boot": [name for name in WATCHED if name in sys.modules]}
+           "at_boot": [name for name in WATCHED if name in sys.modules],
+           "gc": [gc.isenabled(), gc.get_freeze_count()]}
     translation.activate("en")
     resolve("/en/"); reverse("home"); reverse("healthz")
     out["after_other_urls"] = [name for name in WATCHED if name in sys.modules]
@@ -66,6 +67,9 @@ def test_a_web_worker_boots_without_celery_dj_stripe_or_the_admin_modules():
     assert "django_celery_beat" not in out["apps"] and "djstripe" not in out["apps"]
     assert out["admin_config"] == "SimpleAdminConfig"
     assert out["at_boot"] == []
+    # the boot ran without the garbage collector, and what it built is out of its reach (nexusone/boot.py)
+    enabled, frozen = out["gc"]
+    assert enabled and frozen > 50_000
     assert out["after_other_urls"] == []  # resolving and reversing other URLs leaves the admin alone
     assert "djstripe.Customer" not in out["holdings"] and "accounts.User" in out["holdings"]
     # the first reverse("admin:…") (or request under ADMIN_URL) discovers every admin module
