@@ -21,8 +21,8 @@ as a deployed image is (README, "The production shape"): this environment
 sets `PYTHONDONTWRITEBYTECODE=1`, which would otherwise make each boot compile
 the project's ~220 modules from source (+0.27 s) and the figures measure the
 compiler. Likewise `collectstatic` runs first (the 404 page's static URLs
-read its manifest, and WhiteNoise indexes the files when the WSGI
-application is built). The minimal project (written to a temporary
+read its manifest; WhiteNoise indexes the files on the first static request,
+which the probe does not make). The minimal project (written to a temporary
 directory) has contenttypes, auth, sessions, DRF and one `ListAPIView` app:
 what "bare DRF" means in `bench/api_lists.py`. `--asgi` adds
 `import nexusone.asgi` (the Procfile's web process) for each nexusone
