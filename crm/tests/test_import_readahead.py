@@ -77,3 +77,13 @@ def test_an_error_in_the_consumer_stops_the_producer():
             if number == 5:
                 raise RuntimeError("the chunk failed")
     assert not _live_read_ahead_threads()
+
+
+def test_the_switch_interval_is_short_while_reading_ahead_and_restored_after():
+    import sys
+
+    before = sys.getswitchinterval()
+    with read_ahead(iter(range(3))) as ahead:
+        assert sys.getswitchinterval() <= 0.0005
+        assert list(ahead) == [0, 1, 2]
+    assert sys.getswitchinterval() == before
