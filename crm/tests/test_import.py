@@ -436,14 +436,24 @@ def test_unusual_but_valid_addresses_are_found_again(world, member, django_captu
     assert (contact.email, contact.company) == (email, "Second")
 
 
-@pytest.mark.parametrize("memory_limit", [1_000_000, 1])
+@pytest.mark.parametrize(
+    ("memory_limit", "filter_capacity", "filter_bits"),
+    [
+        (1_000_000, 2_000_000, 16),  # in memory
+        (1, 2_000_000, 16),  # spilled at once; the Bloom filter rarely says "maybe"
+        (1, 1, 1),  # spilled, a filter that grows at every key and says "maybe" to most keys
+    ],
+)
 def test_pass_one_gives_the_same_answer_from_memory_or_its_spill_table(
-    world, member, monkeypatch, django_capture_on_commit_callbacks, memory_limit
+    world, member, monkeypatch, django_capture_on_commit_callbacks, memory_limit, filter_capacity, filter_bits
 ):
     """Pass 1 keeps its state in memory up to a bound, then in a temporary
-    table; with tiny chunks every cross-chunk case goes through both."""
+    table behind a Bloom filter; with tiny chunks every cross-chunk case goes
+    through each."""
     monkeypatch.setattr(passes, "CHUNK_SIZE", 2)
     monkeypatch.setattr(matching, "SHADOW_MEMORY_CONTACTS", memory_limit)
+    monkeypatch.setattr(matching, "SEEN_FILTER_FIRST_CAPACITY", filter_capacity)
+    monkeypatch.setattr(matching, "SEEN_FILTER_BITS_PER_KEY", filter_bits)
     workspace = world["A"].workspace
     make_contact(workspace, email="old@example.com", phone="+14155550100")
     content = (
