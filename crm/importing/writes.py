@@ -183,11 +183,18 @@ class _FreshStatistics:
     contacts) the planner answers the per-chunk lookup by scanning every row
     of the workspace — quadratic over the import — instead of probing the
     unique indexes. ANALYZE after 10,000 new rows, then after each doubling:
-    a handful of ~0.1 s runs per import."""
+    a handful of ~0.1 s runs per import. The first run also gathers the e-mail
+    and phone columns' statistics: without them (a new table, or one only
+    analyzed by column) the planner guessed that a chunk's ~100 lookups match
+    a third of the workspace and scanned it all — 23 ms a chunk at 100,000
+    contacts, growing with the workspace, against 3 ms through the indexes.
+    Once known ("every value distinct"), those statistics stay true as the
+    table grows, so the later runs refresh the row counts only."""
 
     def __init__(self, first: int = 10_000):
         self.threshold = first
         self.since = 0
+        self.columns = "(workspace_id, email, phone)"
 
     def inserted(self, rows: int) -> None:
         self.since += rows
@@ -195,7 +202,8 @@ class _FreshStatistics:
             return
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Contact._meta.db_table} (workspace_id)")
+                cursor.execute(f"ANALYZE {Contact._meta.db_table} {self.columns}")
+            self.columns = "(workspace_id)"
         except DatabaseError:  # e.g. not the table's owner: slower lookups, same results
             logger.warning("Could not ANALYZE the contact table during an import.", exc_info=True)
         self.since, self.threshold = 0, self.threshold * 2
