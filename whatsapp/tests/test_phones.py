@@ -56,3 +56,25 @@ def test_keywords():
     assert all(is_opt_out(word) for word in ["STOP", "baja", "Sair", "إيقاف", "הסר", "Darme de baja", "STOP."])
     assert not any(is_opt_out(text) for text in ["stop it please", "", "x" * 100, "bajar precio"])
     assert all(is_opt_in(word) for word in ["START", "alta", "Voltar"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        ("+112125550100", "US"),  # a trunk '1' typed after +1: phonenumbers reads +1 212…
+        ("+7 8 701 123 4567", "KZ"),
+        ("+44 (0) 20 7946 0958", "US"),
+        ("020 7946 0958", "GB"),
+        ("8 (701) 123-45-67", "KZ"),
+        ("+55 11 91234-5678", "US"),
+        ("(212) 555-0100", "US"),
+        ("+1 416 555 0100", "US"),
+        ("+34 612 34 56 78", "ES"),
+    ],
+)
+def test_a_broadcast_number_normalises_like_a_contact_phone(raw, region):
+    """WhatsApp recipients and CRM contacts share one reading of a number
+    (crm.phones' exact fast path, then phonenumbers)."""
+    from crm.validation import normalize_phone
+
+    assert normalize(raw, region=region) == normalize_phone(raw, region)
