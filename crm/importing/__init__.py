@@ -18,7 +18,9 @@ Pipeline (the public entry points are `import_upload`, `import_start` and
              merge those lines in and write the changed contacts (one UPDATE …
              FROM VALUES), store the rejected lines, and advance the import's
              counters and resume point. A crash resumes after the last committed
-             chunk; running a finished import again does nothing.
+             chunk; running a finished import again does nothing. A thread reads
+             the next chunk and builds its COPY payload meanwhile (`readahead`):
+             the pass is PostgreSQL-bound, the thread uses the idle core.
 
 Matching rules (`_View.resolve`, the same in both passes): a line matches the
 contact with its e-mail address, else the one with its phone number; if its
@@ -39,11 +41,15 @@ for the opposite case).
 
 Memory is bounded whatever the file size: each pass holds one chunk, plus
 pass 1's record of which e-mails/phones earlier lines claimed — in dicts up
-to `SHADOW_MEMORY_CONTACTS` contacts, beyond that in a temporary table.
+to `SHADOW_MEMORY_CONTACTS` contacts, beyond that in a temporary table with a
+Bloom filter in front (`matching._SeenFilter`: only the keys it may hold are
+looked up, so the per-chunk cost stays flat to a million lines).
 Measured figures: docs/PERFORMANCE.md ("CRM import").
 
 Layout: `mapping` (column mapping, the line parser), `matching` (a chunk's
-view, pass 1's shadow), `passes` (both passes), `writes` (pass 2's SQL).
+view, pass 1's shadow and its Bloom filter), `passes` (both passes),
+`readahead` (pass 2's producer thread), `writes` (pass 2's SQL). Phones and
+e-mails are validated by `crm.validation` (exact fast paths: `crm.phones`).
 Tunables live (and are not re-exported) where they are read: `passes.CHUNK_SIZE`,
 `matching.SHADOW_MEMORY_CONTACTS` (patch them there in tests).
 """
