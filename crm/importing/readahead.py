@@ -32,6 +32,28 @@ _DONE = object()
 # How long a blocked put/get waits before re-checking whether the other side gave up.
 _POLL_SECONDS = 0.1
 _SWITCH_INTERVAL = 0.0005
+# The interval is process-wide: the first read-ahead to start shortens it, the
+# last to finish restores it (two imports may run in one process's job threads).
+_interval_lock = threading.Lock()
+_interval_users = 0
+_interval_before = 0.0
+
+
+def _shorten_switch_interval() -> None:
+    global _interval_users, _interval_before
+    with _interval_lock:
+        if _interval_users == 0:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval_before, _SWITCH_INTERVAL))
+        _interval_users += 1
+
+
+def _restore_switch_interval() -> None:
+    global _interval_users
+    with _interval_lock:
+        _interval_users -= 1
+        if _interval_users == 0:
+            sys.setswitchinterval(_interval_before)
 
 
 @contextlib.contextmanager
@@ -75,8 +97,7 @@ def read_ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[Iterator[T]]:
                 return
             yield item
 
-    previous_interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous_interval, _SWITCH_INTERVAL))
+    _shorten_switch_interval()
     worker = threading.Thread(target=produce, name="crm-import-read-ahead", daemon=True)
     worker.start()
     try:
@@ -84,4 +105,4 @@ def read_ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[Iterator[T]]:
     finally:
         stop.set()
         worker.join()
-        sys.setswitchinterval(previous_interval)
+        _restore_switch_interval()

@@ -87,3 +87,17 @@ def test_the_switch_interval_is_short_while_reading_ahead_and_restored_after():
         assert sys.getswitchinterval() <= 0.0005
         assert list(ahead) == [0, 1, 2]
     assert sys.getswitchinterval() == before
+
+
+def test_overlapping_read_aheads_restore_the_interval_only_when_the_last_one_ends():
+    import sys
+
+    before = sys.getswitchinterval()
+    first = read_ahead(iter(range(2)))
+    second = read_ahead(iter(range(2)))
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first to start ends first
+    assert sys.getswitchinterval() <= 0.0005  # the second is still running
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
