@@ -63,6 +63,8 @@ def normalize(raw: object, *, region: str = "US") -> str:
         return decided
     import phonenumbers
 
+    if decided is False:  # parses, not valid: only the reason is left to find
+        raise InvalidNumber(_invalid_reason(phonenumbers.parse(candidate, region)))
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException as exc:

@@ -97,9 +97,9 @@ def product_push(*, product: Product, user=None, request=None) -> Product:
         product.handle = pushed.get("handle") or data["handle"]
         product.pushed_at, product.push_error = timezone.now(), ""
         product.save(update_fields=["external_id", "handle", "pushed_at", "push_error", "updated_at"])
-        by_sku = {v.sku: v for v in product.variants.all() if v.sku}
-        remote = [n for n in ((pushed.get("variants") or {}).get("nodes") or []) if isinstance(n, dict)]
         local = list(product.variants.all())
+        by_sku = {v.sku: v for v in local if v.sku}
+        remote = [n for n in ((pushed.get("variants") or {}).get("nodes") or []) if isinstance(n, dict)]
         for index, node in enumerate(remote):
             variant = by_sku.get(node.get("sku") or "") or (local[index] if index < len(local) else None)
             if variant is not None:
